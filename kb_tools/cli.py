@@ -1,0 +1,132 @@
+"""The `kb` command: parses flags, calls the library, prints through rich."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from kb_tools import checks, config, content, scaffold, status
+from kb_tools.errors import KbError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="kb", description="Multilingual help center toolkit.")
+    parser.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the help center's mkdocs.yml")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("status", help="translation status per language")
+    p.add_argument("languages", nargs="*", metavar="LANG")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--check", action="store_true", help="exit 1 when a language breaks its policy")
+    p = sub.add_parser("check", help="validate front matter, links, images and translations")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p = sub.add_parser("new", help="scaffold a source article")
+    p.add_argument("path", help="path inside the source language folder, e.g. security/passkeys.md")
+    p.add_argument("--title", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--tag", action="append", default=[], dest="tags")
+    p.add_argument("--critical", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        settings = config.load(args.config)
+        if args.command == "status":
+            return _status(settings, args.languages, args.format, args.check)
+        if args.command == "check":
+            return _check(settings, args.strict)
+        path = scaffold.new_article(settings, args.path, args.title, args.description, args.tags, args.critical)
+        out.print(f"created {path}")
+        return 0
+    except KbError as exc:
+        err.print(f"kb: {exc}", markup=False)
+        return 2
+
+
+def _status(settings: config.Settings, languages: list[str], fmt: str, check: bool) -> int:
+    unknown = [lang for lang in languages if lang not in settings.languages]
+    if unknown:
+        raise KbError(f"unknown language {unknown[0]!r}: use one of {', '.join(settings.languages)}")
+    center = content.scan(settings)
+    report = status.explain_stale(center, status.compute(center, tuple(languages) or None))
+    broken = status.violations(center, report)
+    if fmt == "json":
+        data = {
+            "source_language": settings.source_language,
+            "languages": {
+                lang: {"counts": status.counts(entries),
+                       "articles": [e.to_json() for e in entries if e.status != "current"]}
+                for lang, entries in report.items()
+            },
+            "policy": {"ok": not broken, "violations": broken},
+        }
+        out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
+            json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_status(report)
+    if check and broken:
+        for line in broken:
+            err.print(line, markup=False)
+        return 1
+    return 0
+
+
+def _print_status(report: dict[str, list[status.Entry]]) -> None:
+    rows = []
+    for lang, entries in report.items():
+        tally = status.counts(entries)
+        total = len(entries) - tally["orphan"]
+        percent = 100 * tally["current"] // total if total else 100
+        rows.append((lang, tally, percent))
+    if out.is_terminal:
+        table = Table(title="Translation status")
+        table.add_column("language")
+        for name in status.STATUSES:
+            table.add_column(name, justify="right")
+        table.add_column("reviewed")
+        for lang, tally, percent in rows:
+            bar = "█" * (percent // 5) + "░" * (20 - percent // 5)
+            table.add_row(lang, *(str(tally[s]) for s in status.STATUSES), f"{bar} {percent}%")
+        out.print(table)
+    else:
+        print("language " + " ".join(f"{s:>9}" for s in status.STATUSES) + "  reviewed")
+        for lang, tally, percent in rows:
+            print(f"{lang:<8} " + " ".join(f"{tally[s]:>9}" for s in status.STATUSES) + f"  {percent:>7}%")
+    for lang, entries in report.items():
+        for entry in sorted(entries, key=lambda e: (status.STATUSES.index(e.status), e.rel)):
+            if entry.status == "current":
+                continue
+            flag = " (critical)" if entry.critical else ""
+            since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
+            out.print(f"{lang} {entry.status:<9} {entry.path}{flag}{since}", markup=False)
+            for change in entry.changes:
+                text = change.text or change.old_text
+                out.print(f"    line {change.line}: {change.block_kind} {change.kind}: {_clip(text)}", markup=False)
+            for reason in entry.reasons:
+                out.print(f"    {reason}", markup=False)
+
+
+def _clip(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _check(settings: config.Settings, strict: bool) -> int:
+    problems = checks.check(content.scan(settings))
+    for problem in problems:
+        label = "" if problem.severity == "error" else "warning: "
+        out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    err.print(f"{errors} errors, {warnings} warnings", markup=False)
+    return 1 if errors or (strict and warnings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Scan docs/ into documents: front matter validated, body split into blocks, source hash computed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb_tools import frontmatter
+from kb_tools.blocks import Block, normalize_text, short_hash, split_blocks
+from kb_tools.config import Settings
+from kb_tools.errors import Problem
+from kb_tools.fsutil import write_atomic_bytes
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = ".kb-cache/documents.pickle"
+_CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TranslationInfo:
+    """The `translation:` block of a translation's front matter."""
+
+    source_hash: str
+    status: str  # machine or reviewed
+    engine: str = ""
+    reviewed_by: str = ""
+    reviewed_on: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One Markdown file of one language, read and validated."""
+
+    path: str  # relative to the help center root, e.g. docs/en/security/enable-2fa.md
+    lang: str
+    rel: str  # relative to the language folder, e.g. security/enable-2fa.md
+    readable: bool  # false when front matter or text cannot be read: status `invalid`
+    meta: dict[str, Any] = field(default_factory=dict)
+    blocks: tuple[Block, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    translation: TranslationInfo | None = None
+    source_hash: str = ""  # hash of this file as a source (title, description, body)
+    title_line: int = 1
+
+    @property
+    def title(self) -> str:
+        """The title from front matter ('' when missing)."""
+        value = self.meta.get("title")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def critical(self) -> bool:
+        """True for articles on fees, limits, KYC and security."""
+        return self.meta.get("critical") is True
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that make the file invalid."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+@dataclass
+class HelpCenter:
+    """Every document of every language, and the files that are not articles."""
+
+    settings: Settings
+    docs: dict[str, dict[str, Document]]  # lang -> rel -> document
+    assets: dict[str, set[str]]  # lang -> rel paths of images and other files
+    problems: list[Problem]  # problems outside any one document
+
+    def source(self, rel: str) -> Document | None:
+        """The source-language document at rel, if any."""
+        return self.docs[self.settings.source_language].get(rel)
+
+
+def source_hash(title: str, description: str, blocks: tuple[Block, ...] | list[Block]) -> str:
+    """Hash of what a translation is made from: normalized title, description and body."""
+    parts = [normalize_text(title), normalize_text(description), *(b.key for b in blocks)]
+    return short_hash("\n".join(parts))
+
+
+def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) -> Document:
+    """Parse one file's bytes; any fault becomes a problem of the document, never an exception."""
+
+    def invalid(line: int, message: str, fix: str) -> Document:
+        return Document(path, lang, rel, False, problems=(Problem(path, line, message, fix),))
+
+    if b"\0" in data:
+        return invalid(1, "binary file, not Markdown text", "remove it, or save it as UTF-8 Markdown")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return invalid(line, f"invalid UTF-8 at byte {exc.start}", "save the file as UTF-8")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return invalid(1, "empty file", "add front matter with a title, then the article")
+    try:
+        split = frontmatter.split(text)
+        meta = frontmatter.parse(split)
+    except frontmatter.FrontMatterError as exc:
+        return invalid(exc.line, exc.message, exc.fix)
+    if split.yaml_text is None:
+        return invalid(1, "no front matter", "start the file with --- , title: ..., ---")
+    fields = frontmatter.SOURCE_FIELDS if is_source else frontmatter.TRANSLATION_FIELDS
+    problems = frontmatter.validate(meta, fields, split, path)
+    translation = None
+    block = meta.get("translation")
+    if not is_source and isinstance(block, dict):
+        problems += frontmatter.validate_translation_block(block, split, path)
+        translation = _translation_info(block)
+    blocks = tuple(split_blocks(split.body, split.body_line))
+    readable = not any(p.severity == "error" for p in problems)
+    title = meta.get("title") if isinstance(meta.get("title"), str) else ""
+    description = meta.get("description") if isinstance(meta.get("description"), str) else ""
+    digest = source_hash(str(title), str(description), blocks) if is_source and readable else ""
+    return Document(path, lang, rel, readable, meta, blocks, tuple(problems), translation, digest,
+                    frontmatter.key_line(split, "title"))
+
+
+def _translation_info(block: dict[str, Any]) -> TranslationInfo:
+    reviewed_on = block.get("reviewed_on", "")
+    if isinstance(reviewed_on, dt.date):
+        reviewed_on = reviewed_on.isoformat()
+    return TranslationInfo(
+        str(block.get("source_hash") or ""), str(block.get("status") or ""), str(block.get("engine") or ""),
+        str(block.get("reviewed_by") or ""), str(reviewed_on or ""),
+    )
+
+
+def scan(settings: Settings, use_cache: bool = True) -> HelpCenter:
+    """Read docs/<lang>/ for every language; unchanged files come from the cache."""
+    cache_path = settings.root / CACHE_FILE
+    cache = _load_cache(cache_path) if use_cache else {}
+    fresh: dict[str, tuple[int, int, Document]] = {}
+    docs: dict[str, dict[str, Document]] = {}
+    assets: dict[str, set[str]] = {}
+    problems: list[Problem] = []
+    docs_root = settings.docs_dir.resolve()
+    for lang in settings.languages:
+        docs[lang], assets[lang] = {}, set()
+        lang_dir = settings.docs_dir / lang
+        if not lang_dir.is_dir():
+            continue
+        for entry_path, rel in _walk(lang_dir):
+            path = _display(settings.root, entry_path)
+            if entry_path.is_symlink() and not _inside(entry_path, docs_root):
+                problems.append(Problem(path, 1, "symlink points outside docs/",
+                                        "replace it with a copy of the file, or remove it"))
+                continue
+            if not rel.endswith(".md"):
+                assets[lang].add(rel)
+                continue
+            try:
+                stat = entry_path.stat()
+            except OSError as exc:
+                problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
+                continue
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = cache.get(path)
+            is_source = lang == settings.source_language
+            if cached and cached[:2] == key and (cached[2].source_hash != "") == (is_source and cached[2].readable):
+                document = cached[2]
+            else:
+                document = read_document(path, lang, rel, entry_path.read_bytes(), is_source)
+            fresh[path] = (*key, document)
+            docs[lang][rel] = document
+    for folder in settings.docs_dir.iterdir() if settings.docs_dir.is_dir() else []:
+        if folder.is_dir() and folder.name not in settings.languages:
+            problems.append(Problem(_display(settings.root, folder), 1,
+                                    f"folder '{folder.name}' is not a configured language",
+                                    "add it to plugins.kb.languages in mkdocs.yml, or move it out of docs/"))
+    if use_cache and fresh != cache:
+        _save_cache(cache_path, fresh)
+    return HelpCenter(settings, docs, assets, problems)
+
+
+def _walk(lang_dir: Path) -> list[tuple[Path, str]]:
+    """Every file under lang_dir (symlinked folders not followed), with its posix path relative to it."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(lang_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        base = Path(dirpath)
+        for name in sorted(filenames) + [d for d in dirnames if (base / d).is_symlink()]:
+            if not name.startswith("."):
+                full = base / name
+                found.append((full, full.relative_to(lang_dir).as_posix()))
+    return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _display(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _load_cache(path: Path) -> dict[str, tuple[int, int, Document]]:
+    try:
+        version, entries = pickle.loads(path.read_bytes())
+    except Exception:
+        return {}
+    return entries if version == _CACHE_VERSION else {}
+
+
+def _save_cache(path: Path, entries: dict[str, tuple[int, int, Document]]) -> None:
+    try:
+        write_atomic_bytes(path, pickle.dumps((_CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        log.warning("cannot write the cache %s: %s", path, exc)

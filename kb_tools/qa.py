@@ -1,0 +1,107 @@
+"""Translation QA: what a translation must keep from its source (code, links, numbers, terms, structure)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from kb_tools.blocks import Block, item_content
+from kb_tools.content import Document
+from kb_tools.errors import Problem, Severity
+from kb_tools.glossary import Glossary
+
+LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
+_URL = re.compile(r"(?:https?://|mailto:)[\w\-.~:/?#@!$&*+;=%,]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f]\d+)*")
+
+
+def link_targets(block: Block) -> list[str]:
+    """The targets of the block's Markdown links and images."""
+    return [] if block.kind == "code" else LINK.findall(block.text)
+
+
+def urls(text: str) -> list[str]:
+    """Bare URLs and email addresses in prose (link targets removed first)."""
+    return [u.rstrip(".,;:") for u in _URL.findall(LINK.sub(" ", text))]
+
+
+def numbers(text: str) -> Counter[str]:
+    """The numbers in prose, with separators and leading zeros dropped (0,5 and 0.5 are one number)."""
+    text = LINK.sub(lambda m: m.group(0)[: m.group(0).rfind("](")], text)  # keep the link text only
+    text = unicodedata.normalize("NFKC", _URL.sub(" ", text))
+    return Counter(re.sub(r"\D", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text))
+
+
+def _prose(block: Block) -> str:
+    return item_content(block) if block.kind == "item" else block.text
+
+
+def check(source: Document, translation: Document, glossary: Glossary, severity: Severity = "error") -> list[Problem]:
+    """Everything the translation lost or changed from its source, each at the line to fix."""
+    path, src, dst = translation.path, source.blocks, translation.blocks
+    first = dst[0].line if dst else translation.title_line
+    problems: list[Problem] = []
+
+    def add(line: int, message: str, fix: str, level: Severity = severity) -> None:
+        problems.append(Problem(path, line, message, fix, level))
+
+    where = f"the source {source.path}"
+    heads_src = [b for b in src if b.kind == "heading"]
+    heads_dst = [b for b in dst if b.kind == "heading"]
+    if [h.level for h in heads_src] != [h.level for h in heads_dst]:
+        add(heads_dst[0].line if heads_dst else first, f"{len(heads_dst)} headings at levels "
+            f"{[h.level for h in heads_dst]}, {where} has {[h.level for h in heads_src]}",
+            "translate heading by heading, keeping the levels")
+    for s, d in zip(heads_src, heads_dst, strict=False):
+        if d.explicit_anchor and d.anchor != s.anchor:
+            add(d.line, f"heading anchor #{d.anchor} differs from the source's #{s.anchor}",
+                f"write {{#{s.anchor}}} or remove the explicit anchor")
+    kinds_src = [b.info for b in src if b.kind == "admonition"]
+    kinds_dst = [b.info for b in dst if b.kind == "admonition"]
+    if kinds_src != kinds_dst:
+        line = next((d.line for s, d in zip(kinds_src, [b for b in dst if b.kind == "admonition"], strict=False)
+                     if s != d.info), first)
+        add(line, f"admonitions {kinds_dst} differ from {where}: {kinds_src}", "keep the admonition types and order")
+    code_src = [b for b in src if b.kind == "code"]
+    code_dst = [b for b in dst if b.kind == "code"]
+    for index, s in enumerate(code_src):
+        other = code_dst[index] if index < len(code_dst) else None
+        if other is None or other.key != s.key:
+            add(other.line if other else first, f"code block differs from the one at line {s.line} of {where}",
+                "copy the code block from the source unchanged")
+    for d in code_dst[len(code_src):]:
+        add(d.line, "code block not in the source", "remove it, or add it to the source first")
+
+    aligned = [b.kind for b in src] == [b.kind for b in dst]
+    if not aligned:
+        add(first, f"{len(dst)} blocks do not line up with the {len(src)} blocks of {where}",
+            "translate block by block (one paragraph, list item or table row for each)", "warning")
+    pairs: Iterable[tuple[list[Block], list[Block]]] = (
+        ([s], [d]) for s, d in zip(src, dst, strict=True) if s.kind != "code"
+    ) if aligned else [([b for b in src if b.kind != "code"], [b for b in dst if b.kind != "code"])]
+    for s_blocks, d_blocks in pairs:
+        line = d_blocks[0].line if len(d_blocks) == 1 else first
+        s_text = "\n".join(_prose(b) for b in s_blocks)
+        d_text = "\n".join(_prose(b) for b in d_blocks)
+        s_links = Counter(t for b in s_blocks for t in link_targets(b)) + Counter(urls(s_text))
+        d_links = Counter(t for b in d_blocks for t in link_targets(b)) + Counter(urls(d_text))
+        for target in sorted((s_links - d_links).elements()):
+            add(line, f"link target '{target}' of the source is missing", "keep every link target and URL unchanged")
+        for target in sorted((d_links - s_links).elements()):
+            add(line, f"link target '{target}' is not in the source", "use the source's link targets and URLs")
+        s_nums, d_nums = numbers(s_text), numbers(d_text)
+        missing = sorted(set(s_nums) - set(d_nums))
+        extra = sorted(set(d_nums) - set(s_nums))
+        if missing:
+            add(line, f"number {', '.join(missing)} of the source is missing", "write the source's numbers as digits")
+        if extra:
+            add(line, f"number {', '.join(extra)} is not in the source", "check the figure against the source")
+        for term in sorted(glossary.kept_terms(s_text) - glossary.kept_terms(d_text)):
+            add(line, f"do-not-translate term '{term}' is missing", f"keep '{term}' as written in the source")
+        for term, per_lang in glossary.required.items():
+            wanted = per_lang.get(translation.lang)
+            if wanted and re.search(rf"(?<![A-Za-z]){re.escape(term)}", s_text, re.I) and wanted not in d_text:
+                add(line, f"glossary: '{term}' should be translated as '{wanted}'", f"use '{wanted}'", "warning")
+    return problems

@@ -1,0 +1,129 @@
+"""The computed status of every translation, and the language policies it is checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kb_tools.content import Document, HelpCenter
+from kb_tools.history import Change, Git, changes, find_version
+
+STATUSES = ("current", "machine", "stale", "missing", "orphan", "untracked", "invalid")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The status of one article in one language."""
+
+    lang: str
+    rel: str
+    status: str
+    critical: bool
+    path: str  # the translation's file, or the source's for a missing one
+    reasons: tuple[str, ...] = ()  # for invalid: the errors; for stale: notes on history
+    changes: tuple[Change, ...] = ()  # for stale: the source blocks changed since
+    source_changed_on: str = ""  # for stale: when the source changed, from git
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as plain data for `--format json`."""
+        data: dict[str, Any] = {"path": self.rel, "file": self.path, "status": self.status, "critical": self.critical}
+        if self.reasons:
+            data["reasons"] = list(self.reasons)
+        if self.status == "stale":
+            data["source_changed_on"] = self.source_changed_on or None
+            data["changes"] = [
+                {"kind": c.kind, "line": c.line, "block": c.block_kind, "text": c.text, "old_text": c.old_text}
+                for c in self.changes
+            ]
+        return data
+
+
+def entry_for(center: HelpCenter, lang: str, rel: str) -> Entry:
+    """The status of rel in lang, from the documents alone (no git)."""
+    source = center.source(rel)
+    doc = center.docs[lang].get(rel)
+    critical = bool(source and source.critical)
+    if doc is None:
+        assert source is not None
+        return Entry(lang, rel, "missing", critical, source.path)
+    if not doc.readable:
+        return Entry(lang, rel, "invalid", critical, doc.path, tuple(str(p) for p in doc.errors))
+    if source is None:
+        return Entry(lang, rel, "orphan", False, doc.path)
+    if lang == center.settings.source_language:
+        return Entry(lang, rel, "current", critical, doc.path)
+    if doc.translation is None:
+        return Entry(lang, rel, "untracked", critical, doc.path)
+    if not source.readable:
+        reason = f"its source {source.path} cannot be read: fix the source first"
+        return Entry(lang, rel, "invalid", critical, doc.path, (reason,))
+    if doc.translation.source_hash != source.source_hash:
+        return Entry(lang, rel, "stale", critical, doc.path)
+    status = "current" if doc.translation.status == "reviewed" else "machine"
+    return Entry(lang, rel, status, critical, doc.path)
+
+
+def compute(center: HelpCenter, languages: tuple[str, ...] | None = None) -> dict[str, list[Entry]]:
+    """Every article's status in every language (the source language included), sorted by path."""
+    report = {}
+    source_rels = set(center.docs[center.settings.source_language])
+    for lang in languages or center.settings.languages:
+        rels = sorted(source_rels | set(center.docs[lang]))
+        report[lang] = [entry_for(center, lang, rel) for rel in rels]
+    return report
+
+
+def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[str, list[Entry]]:
+    """Fill in, for stale entries, which source blocks changed and when, from git history."""
+    git = Git(center.settings.root)
+    found: dict[tuple[str, str], tuple[tuple[Change, ...], str, tuple[str, ...]]] = {}
+    result = {}
+    for lang, entries in report.items():
+        explained = []
+        for entry in entries:
+            if entry.status == "stale":
+                source = center.source(entry.rel)
+                doc = center.docs[lang][entry.rel]
+                assert source is not None and doc.translation is not None
+                key = (entry.rel, doc.translation.source_hash)
+                if key not in found:
+                    found[key] = _explain(git, source, doc)
+                changed, date, reasons = found[key]
+                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons)
+            explained.append(entry)
+        result[lang] = explained
+    return result
+
+
+def _explain(git: Git, source: Document, doc: Document) -> tuple[tuple[Change, ...], str, tuple[str, ...]]:
+    assert doc.translation is not None
+    if git.prefix is None:
+        return (), "", ("not in a git repository: cannot tell which paragraphs changed",)
+    version = find_version(git, source, doc.translation.source_hash)
+    if version is None:
+        note = f"git history holds no version of {source.path} with hash {doc.translation.source_hash}"
+        return (), "", (f"{note}: cannot tell which paragraphs changed",)
+    return tuple(changes(version.document, source)), version.changed_on, ()
+
+
+def counts(entries: list[Entry]) -> dict[str, int]:
+    """How many entries have each status."""
+    tally = dict.fromkeys(STATUSES, 0)
+    for entry in entries:
+        tally[entry.status] += 1
+    return tally
+
+
+def violations(center: HelpCenter, report: dict[str, list[Entry]]) -> list[str]:
+    """Where a language breaks its policy (`fail_on` rules), one line each."""
+    found = []
+    for lang, entries in report.items():
+        rules = center.settings.policy(lang).fail_on
+        for entry in entries:
+            broken = [entry.status] if entry.status in rules else []
+            if entry.critical and f"{entry.status}-critical" in rules:
+                broken.append(f"{entry.status}-critical")
+            for rule in broken:
+                found.append(f"{entry.path}: {lang} {entry.rel} is {entry.status}"
+                             f"{' (critical)' if entry.critical else ''}: policy {lang}.fail_on has {rule}")
+    return found

@@ -1,0 +1,96 @@
+"""Helpers that write throwaway help centers into tmp_path and run kb on them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kb_tools import checks, config, content, status
+from kb_tools.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_kb(root: Path, files: dict[str, str | bytes], source: str = "en",
+             languages: tuple[str, ...] = ("en", "zh", "ja"), extra: str = "") -> Path:
+    """Write mkdocs.yml and files ({path: text}) under root; text is dedented."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "mkdocs.yml").write_text(
+        f"site_name: Test\nplugins:\n  - kb:\n      source_language: {source}\n"
+        f"      languages: [{', '.join(languages)}]\n{extra}", encoding="utf-8")
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def article(title: str, body: str, **meta: Any) -> str:
+    """A Markdown file with front matter."""
+    lines = [f"title: {title}"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in meta.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body).lstrip("\n")
+
+
+def translation(title: str, body: str, source_hash: str, status_: str = "reviewed") -> str:
+    """A translation file with a translation block."""
+    block = f"translation:\n  source_hash: {source_hash}\n  status: {status_}\n"
+    block += "  reviewed_by: tester\n  reviewed_on: 2026-11-20\n" if status_ == "reviewed" else "  engine: google\n"
+    return f"---\ntitle: {title}\n{block}---\n\n" + textwrap.dedent(body).lstrip("\n")
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in root with a fixed identity."""
+    result = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+                            cwd=root, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Create the repository if needed and commit everything."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+
+
+def scan(root: Path) -> content.HelpCenter:
+    """Scan the help center at root without touching its cache."""
+    return content.scan(config.load(root / "mkdocs.yml"), use_cache=False)
+
+
+def hash_of(root: Path, rel: str, lang: str = "en") -> str:
+    """The current source hash of an article."""
+    return scan(root).docs[lang][rel].source_hash
+
+
+def statuses(root: Path) -> dict[str, dict[str, status.Entry]]:
+    """lang -> rel -> entry, with stale entries explained from git."""
+    center = scan(root)
+    report = status.explain_stale(center, status.compute(center))
+    return {lang: {e.rel: e for e in entries} for lang, entries in report.items()}
+
+
+def problems(root: Path) -> list[str]:
+    """kb check's problems as printed lines (warnings tagged)."""
+    return [f"{p.severity}: {p}" for p in checks.check(scan(root))]
+
+
+@pytest.fixture
+def run_kb(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the kb CLI in-process: returns (exit code, stdout, stderr)."""
+
+    def run(root: Path, *args: str) -> tuple[int, str, str]:
+        code = main(["--config", str(root / "mkdocs.yml"), *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

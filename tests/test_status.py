@@ -1,0 +1,142 @@
+"""Translation status: what makes a translation current, machine, stale, missing, orphan, untracked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import article, commit_all, hash_of, statuses, translation, write_kb
+
+SOURCE_BODY = """
+Withdrawals leave your account after 2 confirmations.
+Most arrive within 30 minutes.
+
+## Network fees
+
+Each network charges its own fee, shown before you confirm.
+
+- Check the network.
+- Check the address.
+"""
+ZH_BODY = """
+提币在 2 次确认后离开您的账户。大多数在 30 分钟内到账。
+
+## 网络费用
+
+每个网络收取自己的费用，确认前会显示。
+
+- 检查网络。
+- 检查地址。
+"""
+
+
+def make_center(root: Path) -> Path:
+    """A help center with one reviewed zh and one machine ja translation, committed to git."""
+    write_kb(root, {"docs/en/withdraw.md": article("Withdraw crypto", SOURCE_BODY, critical=True)})
+    digest = hash_of(root, "withdraw.md")
+    write_kb(root, {
+        "docs/zh/withdraw.md": translation("提币", ZH_BODY, digest),
+        "docs/ja/withdraw.md": translation("出金", ZH_BODY.replace("提币", "出金"), digest, "machine"),
+    })
+    commit_all(root, "withdraw article and translations")
+    return root
+
+
+def test_reviewed_translation_is_current_and_machine_draft_is_machine(tmp_path: Path) -> None:
+    found = statuses(make_center(tmp_path))
+    assert found["zh"]["withdraw.md"].status == "current"
+    assert found["ja"]["withdraw.md"].status == "machine"
+
+
+def test_one_word_change_makes_translations_stale_and_names_the_paragraph(tmp_path: Path) -> None:
+    root = make_center(tmp_path)
+    path = root / "docs/en/withdraw.md"
+    path.write_text(path.read_text().replace("charges its own fee", "charges its own network fee"))
+    commit_all(root, "clarify fees")
+    found = statuses(root)
+    entry = found["zh"]["withdraw.md"]
+    assert entry.status == "stale" and found["ja"]["withdraw.md"].status == "stale"
+    assert len(entry.changes) == 1
+    change = entry.changes[0]
+    assert (change.kind, change.block_kind, change.line) == ("changed", "paragraph", 11)
+    assert change.old_text == "Each network charges its own fee, shown before you confirm."
+    assert "its own network fee" in change.text
+    assert entry.source_changed_on  # the date of the commit that changed it
+
+
+def test_rewrapping_lines_and_crlf_do_not_make_translations_stale(tmp_path: Path) -> None:
+    root = make_center(tmp_path)
+    path = root / "docs/en/withdraw.md"
+    text = path.read_text()
+    text = text.replace("after 2 confirmations.\nMost arrive", "after 2\nconfirmations.   Most arrive")
+    text = text.replace("shown before you confirm.", "shown before   \nyou confirm.  ")
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    found = statuses(root)
+    assert found["zh"]["withdraw.md"].status == "current"
+
+
+def test_deleting_a_source_makes_its_translation_an_orphan(tmp_path: Path) -> None:
+    root = make_center(tmp_path)
+    (root / "docs/en/withdraw.md").unlink()
+    found = statuses(root)
+    assert found["zh"]["withdraw.md"].status == "orphan"
+    assert found["ja"]["withdraw.md"].status == "orphan"
+
+
+def test_missing_untracked_and_history_that_does_not_reach(tmp_path: Path) -> None:
+    root = make_center(tmp_path)
+    write_kb(root, {
+        "docs/en/deposit.md": article("Deposit crypto", "Send coins to your deposit address.\n"),
+        "docs/zh/deposit.md": "---\ntitle: 充值\n---\n\n把币发送到您的充值地址。\n",
+        "docs/ja/withdraw.md": translation("出金", "古い翻訳。\n", "0123456789ab", "machine"),
+    })
+    found = statuses(root)
+    assert found["zh"]["deposit.md"].status == "untracked"
+    assert found["ja"]["deposit.md"].status == "missing"
+    stale = found["ja"]["withdraw.md"]
+    assert stale.status == "stale" and stale.changes == ()
+    assert "git history holds no version of docs/en/withdraw.md with hash 0123456789ab" in stale.reasons[0]
+
+
+def test_source_language_is_a_setting(tmp_path: Path) -> None:
+    body = "挂单手续费为 0.10%。\n\n## 折扣\n\n使用 NMB 支付可享 25% 折扣。\n"
+    files = {"docs/zh/fees.md": article("交易手续费", body)}
+    root = write_kb(tmp_path, files, source="zh", languages=("zh", "en", "ja"))
+    digest = hash_of(root, "fees.md", "zh")
+    write_kb(root, {"docs/en/fees.md": translation(
+        "Trading fees", "The maker fee is 0.10%.\n\n## Discount\n\nPay with NMB for a 25% discount.\n", digest)},
+        source="zh", languages=("zh", "en", "ja"))
+    commit_all(root, "zh source")
+    path = root / "docs/zh/fees.md"
+    path.write_text(path.read_text().replace("25%", "20%"))
+    found = statuses(root)
+    assert set(found) == {"zh", "en", "ja"}
+    assert found["zh"]["fees.md"].status == "current"
+    assert found["ja"]["fees.md"].status == "missing"
+    entry = found["en"]["fees.md"]
+    assert entry.status == "stale"
+    assert [(c.line, c.old_text) for c in entry.changes] == [(9, "使用 NMB 支付可享 25% 折扣。")]
+
+
+def test_status_json_and_policy_check(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    root = make_center(tmp_path)
+    code, out, _ = run_kb(root, "status", "--format", "json", "--check")
+    assert code == 0
+    assert json.loads(out)["languages"]["zh"]["counts"]["current"] == 1
+    path = root / "docs/en/withdraw.md"
+    path.write_text(path.read_text().replace("30 minutes", "60 minutes"))
+    code, out, err = run_kb(root, "status", "--format", "json", "--check")
+    data = json.loads(out)
+    assert code == 1
+    assert data["policy"]["ok"] is False
+    assert "docs/zh/withdraw.md: zh withdraw.md is stale (critical): policy zh.fail_on has stale-critical" in err
+    assert data["languages"]["zh"]["articles"][0]["changes"][0]["old_text"].endswith("within 30 minutes.")
+
+
+def test_status_table_when_piped_is_plain_text(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    root = make_center(tmp_path)
+    code, out, _ = run_kb(root, "status", "zh")
+    assert code == 0
+    assert out.splitlines()[1].split() == ["zh", "1", "0", "0", "0", "0", "0", "0", "100%"]
+    code, _, err = run_kb(root, "status", "fr")
+    assert code == 2 and "unknown language 'fr'" in err
