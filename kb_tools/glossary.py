@@ -18,7 +18,11 @@ class Glossary:
     """Terms kept as written in every language, and terms each language must translate one way."""
 
     do_not_translate: tuple[str, ...] = ()
-    required: dict[str, dict[str, str]] = field(default_factory=dict)  # term -> lang -> translation
+    required: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # term -> lang -> accepted words
+
+    def terms_for(self, lang: str) -> list[str]:
+        """Every glossary word that may appear in a text of lang (kept terms and required translations)."""
+        return [*self.do_not_translate, *(w for per_lang in self.required.values() for w in per_lang.get(lang, ()))]
 
     def kept_terms(self, text: str) -> set[str]:
         """The do-not-translate terms that occur in text."""
@@ -52,14 +56,17 @@ def load(root: Path) -> tuple[Glossary, list[Problem]]:
                                 "write do_not_translate: [BTC, USDT, 2FA]"))
         keep = []
     required = data.get("required") or {}
-    valid: dict[str, dict[str, str]] = {}
+    valid: dict[str, dict[str, tuple[str, ...]]] = {}
     if isinstance(required, dict):
         for term, per_lang in required.items():
-            if isinstance(per_lang, dict) and all(isinstance(v, str) for v in per_lang.values()):
-                valid[str(term)] = {str(k): v for k, v in per_lang.items()}
+            words = {str(k): (v,) if isinstance(v, str) else v for k, v in (per_lang or {}).items()} \
+                if isinstance(per_lang, dict) else None
+            if words and all(isinstance(v, list | tuple) and all(isinstance(w, str) for w in v)
+                             for v in words.values()):
+                valid[str(term)] = {lang: tuple(v) for lang, v in words.items()}
             else:
                 problems.append(Problem(GLOSSARY_FILE, 1, f"required.{term} must map languages to terms",
-                                        "write e.g. withdrawal: {zh: 提币, ja: 出金}"))
+                                        "write e.g. withdrawal: {zh: 提币, es: [retiro, retirar]}"))
     else:
         problems.append(Problem(GLOSSARY_FILE, 1, "required must be a mapping", "write term: {lang: translation}"))
     return Glossary(tuple(keep), valid), problems
