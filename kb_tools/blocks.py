@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -25,8 +25,7 @@ _CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """One unit of an article a translator translates: a heading, paragraph, list item..."""
 
     kind: str  # heading, paragraph, item, row, admonition, code, html

@@ -17,6 +17,7 @@ def check(center: HelpCenter) -> list[Problem]:
     """Every problem in the help center, sorted by file and line."""
     glossary, problems = glossary_mod.load(center.settings.root)
     problems += center.problems
+    memo: dict[str, qa.Facts] = {}
     for lang, docs in center.docs.items():
         for doc in docs.values():
             problems += doc.problems
@@ -25,11 +26,12 @@ def check(center: HelpCenter) -> list[Problem]:
             if doc.readable:
                 problems += _links(center, doc)
             if lang != center.settings.source_language:
-                problems += _translation(center, doc, glossary)
+                problems += _translation(center, doc, glossary, memo)
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 
-def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Glossary) -> list[Problem]:
+def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Glossary,
+                 memo: dict[str, qa.Facts]) -> list[Problem]:
     entry = entry_for(center, doc.lang, doc.rel)
     source = center.source(doc.rel)
     src_lang = center.settings.source_language
@@ -44,13 +46,13 @@ def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Gloss
                              f"review it against the source, then run: kb approve {doc.lang} {doc.rel}", "warning"))
     # A stale translation is expected to differ from the changed source until it is updated.
     severity: Severity = "warning" if entry.status == "stale" else "error"
-    return found + qa.check(source, doc, glossary, severity)
+    return found + qa.check(source, doc, glossary, severity, memo)
 
 
 def _duplicates(lang: str, docs: dict[str, Document]) -> list[Problem]:
     by_title: dict[str, list[Document]] = defaultdict(list)
     by_path: dict[str, list[Document]] = defaultdict(list)
-    for doc in docs.values():
+    for doc in sorted(docs.values(), key=lambda d: d.rel):
         if doc.title:
             by_title[" ".join(doc.title.casefold().split())].append(doc)
         by_path[doc.rel.casefold()].append(doc)

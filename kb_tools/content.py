@@ -6,7 +6,9 @@ import datetime as dt
 import logging
 import os
 import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from kb_tools.fsutil import write_atomic_bytes
 log = logging.getLogger(__name__)
 
 CACHE_FILE = ".kb-cache/documents.pickle"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,18 @@ class Document:
     rel: str  # relative to the language folder, e.g. security/enable-2fa.md
     readable: bool  # false when front matter or text cannot be read: status `invalid`
     meta: dict[str, Any] = field(default_factory=dict)
-    blocks: tuple[Block, ...] = ()
+    # The blocks, pickled: `kb status` loads thousands of documents from the cache and needs
+    # no blocks, so they are unpickled only when asked for.
+    block_data: bytes = field(default=b"", repr=False)
     problems: tuple[Problem, ...] = ()
     translation: TranslationInfo | None = None
     source_hash: str = ""  # hash of this file as a source (title, description, body)
     title_line: int = 1
+
+    @cached_property
+    def blocks(self) -> tuple[Block, ...]:
+        """The body's blocks, in order."""
+        return tuple(Block(*fields) for fields in pickle.loads(self.block_data)) if self.block_data else ()
 
     @property
     def title(self) -> str:
@@ -113,14 +122,17 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
     translation = None
     block = meta.get("translation")
     if not is_source and isinstance(block, dict):
+        if isinstance(block.get("source_hash"), int):  # YAML reads an all-digit hash as a number
+            block["source_hash"] = frontmatter.raw_value(split, "source_hash")
         problems += frontmatter.validate_translation_block(block, split, path)
         translation = _translation_info(block)
-    blocks = tuple(split_blocks(split.body, split.body_line))
+    blocks = split_blocks(split.body, split.body_line)
     readable = not any(p.severity == "error" for p in problems)
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     description = meta.get("description") if isinstance(meta.get("description"), str) else ""
     digest = source_hash(str(title), str(description), blocks) if is_source and readable else ""
-    return Document(path, lang, rel, readable, meta, blocks, tuple(problems), translation, digest,
+    block_data = pickle.dumps([tuple(b) for b in blocks], protocol=pickle.HIGHEST_PROTOCOL)
+    return Document(path, lang, rel, readable, meta, block_data, tuple(problems), translation, digest,
                     frontmatter.key_line(split, "title"))
 
 
@@ -138,68 +150,66 @@ def scan(settings: Settings, use_cache: bool = True) -> HelpCenter:
     """Read docs/<lang>/ for every language; unchanged files come from the cache."""
     cache_path = settings.root / CACHE_FILE
     cache = _load_cache(cache_path) if use_cache else {}
-    fresh: dict[str, tuple[int, int, Document]] = {}
+    fresh: dict[str, tuple[int, int, bool, Document]] = {}
     docs: dict[str, dict[str, Document]] = {}
     assets: dict[str, set[str]] = {}
     problems: list[Problem] = []
     docs_root = settings.docs_dir.resolve()
+    base = _display(settings.root, settings.docs_dir)
     for lang in settings.languages:
         docs[lang], assets[lang] = {}, set()
-        lang_dir = settings.docs_dir / lang
-        if not lang_dir.is_dir():
-            continue
-        for entry_path, rel in _walk(lang_dir):
-            path = _display(settings.root, entry_path)
-            if entry_path.is_symlink() and not _inside(entry_path, docs_root):
-                problems.append(Problem(path, 1, "symlink points outside docs/",
-                                        "replace it with a copy of the file, or remove it"))
-                continue
+        is_source = lang == settings.source_language
+        for entry, rel in _walk(settings.docs_dir / lang):
+            path = f"{base}/{lang}/{rel}"
+            if entry.is_symlink():
+                target = Path(entry.path).resolve()
+                if not target.is_relative_to(docs_root):
+                    problems.append(Problem(path, 1, "symlink points outside docs/",
+                                            "replace it with a copy of the file, or remove it"))
+                    continue
+                if target.is_dir():
+                    continue
             if not rel.endswith(".md"):
                 assets[lang].add(rel)
                 continue
             try:
-                stat = entry_path.stat()
+                stat = entry.stat()
+                cached = cache.get(path)
+                if cached and cached[:3] == (stat.st_mtime_ns, stat.st_size, is_source):
+                    document = cached[3]
+                else:
+                    with open(entry.path, "rb") as handle:
+                        document = read_document(path, lang, rel, handle.read(), is_source)
             except OSError as exc:
                 problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
                 continue
-            key = (stat.st_mtime_ns, stat.st_size)
-            cached = cache.get(path)
-            is_source = lang == settings.source_language
-            if cached and cached[:2] == key and (cached[2].source_hash != "") == (is_source and cached[2].readable):
-                document = cached[2]
-            else:
-                document = read_document(path, lang, rel, entry_path.read_bytes(), is_source)
-            fresh[path] = (*key, document)
+            fresh[path] = (stat.st_mtime_ns, stat.st_size, is_source, document)
             docs[lang][rel] = document
     for folder in settings.docs_dir.iterdir() if settings.docs_dir.is_dir() else []:
         if folder.is_dir() and folder.name not in settings.languages:
             problems.append(Problem(_display(settings.root, folder), 1,
                                     f"folder '{folder.name}' is not a configured language",
                                     "add it to plugins.kb.languages in mkdocs.yml, or move it out of docs/"))
-    if use_cache and fresh != cache:
+    if use_cache and {k: v[:3] for k, v in fresh.items()} != {k: v[:3] for k, v in cache.items()}:
         _save_cache(cache_path, fresh)
     return HelpCenter(settings, docs, assets, problems)
 
 
-def _walk(lang_dir: Path) -> list[tuple[Path, str]]:
-    """Every file under lang_dir (symlinked folders not followed), with its posix path relative to it."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(lang_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        base = Path(dirpath)
-        for name in sorted(filenames) + [d for d in dirnames if (base / d).is_symlink()]:
-            if not name.startswith("."):
-                full = base / name
-                found.append((full, full.relative_to(lang_dir).as_posix()))
-    return found
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError):
-        return False
-    return True
+def _walk(lang_dir: Path) -> Iterator[tuple[os.DirEntry[str], str]]:
+    """Every file and symlink under lang_dir (folders are entered, symlinked ones not), with its posix path."""
+    if not lang_dir.is_dir():
+        return
+    stack = [(str(lang_dir), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    yield entry, prefix + entry.name
 
 
 def _display(root: Path, path: Path) -> str:
@@ -209,7 +219,7 @@ def _display(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _load_cache(path: Path) -> dict[str, tuple[int, int, Document]]:
+def _load_cache(path: Path) -> dict[str, tuple[int, int, bool, Document]]:
     try:
         version, entries = pickle.loads(path.read_bytes())
     except Exception:
@@ -217,7 +227,7 @@ def _load_cache(path: Path) -> dict[str, tuple[int, int, Document]]:
     return entries if version == _CACHE_VERSION else {}
 
 
-def _save_cache(path: Path, entries: dict[str, tuple[int, int, Document]]) -> None:
+def _save_cache(path: Path, entries: dict[str, tuple[int, int, bool, Document]]) -> None:
     try:
         write_atomic_bytes(path, pickle.dumps((_CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:

@@ -114,6 +114,12 @@ def key_line(split_: Split, key: str, after: int = 0) -> int:
     return max(split_.yaml_line, 1)
 
 
+def raw_value(split_: Split, key: str) -> str:
+    """A key's value exactly as written (for values YAML would read as something else)."""
+    match = re.search(rf"^\s*{re.escape(key)}\s*:\s*[\"']?([^\s\"'#]*)", split_.yaml_text or "", re.MULTILINE)
+    return match.group(1) if match else ""
+
+
 def validate(
     data: dict[str, Any], fields: dict[str, Field], split_: Split, path: str, after: int = 0, prefix: str = ""
 ) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -20,19 +21,33 @@ class Glossary:
     do_not_translate: tuple[str, ...] = ()
     required: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # term -> lang -> accepted words
 
-    def terms_for(self, lang: str) -> list[str]:
-        """Every glossary word that may appear in a text of lang (kept terms and required translations)."""
-        return [*self.do_not_translate, *(w for per_lang in self.required.values() for w in per_lang.get(lang, ()))]
+    def required_for(self, lang: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(source term, accepted words) pairs for one language."""
+        return [(term, per_lang[lang]) for term, per_lang in self.required.items() if per_lang.get(lang)]
+
+    def terms_pattern(self, lang: str) -> re.Pattern[str] | None:
+        """A regex of every glossary word that may appear in a text of lang, longest first."""
+        if lang not in self._patterns:
+            words = {*self.do_not_translate, *(w for _, accepted in self.required_for(lang) for w in accepted)}
+            self._patterns[lang] = _alternation(words, re.IGNORECASE) if words else None
+        return self._patterns[lang]
+
+    @cached_property
+    def _patterns(self) -> dict[str, re.Pattern[str] | None]:
+        return {}
+
+    @cached_property
+    def _kept(self) -> re.Pattern[str] | None:
+        return _alternation(set(self.do_not_translate)) if self.do_not_translate else None
 
     def kept_terms(self, text: str) -> set[str]:
-        """The do-not-translate terms that occur in text."""
-        return {term for term in self.do_not_translate if term_in(term, text)}
+        """The do-not-translate terms that occur in text as whole words."""
+        return set(self._kept.findall(text)) if self._kept else set()
 
 
-def term_in(term: str, text: str, ignore_case: bool = False) -> bool:
-    """Whether term occurs in text as a whole word (CJK text has no word boundaries to ask for)."""
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", text, flags) is not None
+def _alternation(words: set[str], flags: int = 0) -> re.Pattern[str]:
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(map(re.escape, ordered))})(?![A-Za-z0-9])", flags)
 
 
 def load(root: Path) -> tuple[Glossary, list[Problem]]:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from kb_tools.blocks import Block, item_content
 from kb_tools.content import Document
@@ -14,42 +15,74 @@ from kb_tools.glossary import Glossary
 
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
 _URL = re.compile(r"(?:https?://|mailto:)[\w\-.~:/?#@!$&*+;=%,]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f]\d+)*")
 
 
 def link_targets(block: Block) -> list[str]:
     """The targets of the block's Markdown links and images."""
-    return [] if block.kind == "code" else LINK.findall(block.text)
+    return [] if block.kind == "code" or "](" not in block.text else LINK.findall(block.text)
 
 
 def urls(text: str) -> list[str]:
     """Bare URLs and email addresses in prose (link targets removed first)."""
+    if "://" not in text and "@" not in text and "mailto:" not in text:
+        return []
     return [u.rstrip(".,;:") for u in _URL.findall(LINK.sub(" ", text))]
 
 
 def plain(text: str) -> str:
     """Prose without link targets and URLs: the words a reader reads."""
-    text = LINK.sub(lambda m: m.group(0)[: m.group(0).rfind("](")], text)  # keep the link text only
-    return _URL.sub(" ", text)
+    if "](" in text:
+        text = LINK.sub(lambda m: m.group(0)[: m.group(0).rfind("](")], text)  # keep the link text only
+    return _URL.sub(" ", text) if "://" in text or "@" in text else text
 
 
-def numbers(text: str, terms: Iterable[str] = ()) -> Counter[str]:
-    """The numbers in prose, with separators and leading zeros dropped (0,5 and 0.5 are one number).
+def numbers(text: str, terms: re.Pattern[str] | None = None) -> dict[str, str]:
+    """The numbers in plain prose as written, keyed without separators and leading zeros (0,5 and 0.5 are one).
 
     Glossary terms are left out: the 2 of "2FA" or of ko "2단계 인증" is a word, not a figure.
     """
-    text = unicodedata.normalize("NFKC", plain(text))
-    for term in sorted(terms, key=len, reverse=True):
-        text = text.replace(term, " ")
-    return Counter(re.sub(r"\D", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text))
+    text = unicodedata.normalize("NFKC", text)
+    if not _DIGIT.search(text):
+        return {}
+    if terms is not None:
+        text = terms.sub(" ", text)
+    found: dict[str, str] = {}
+    for number in _NUMBER.findall(text):
+        found.setdefault(re.sub(r"\D", "", number).lstrip("0") or "0", number)
+    return found
+
+
+class Facts(NamedTuple):
+    """What QA compares in a piece of prose."""
+
+    links: Counter[str]  # link targets and URLs
+    numbers: dict[str, str]
+    kept: set[str]  # do-not-translate terms present
+    plain: str  # casefolded words, for required glossary translations
+
+
+def facts(blocks: list[Block], lang: str, glossary: Glossary) -> Facts:
+    """The facts of some blocks' prose in lang."""
+    text = "\n".join(_prose(b) for b in blocks)
+    links = Counter(t for b in blocks for t in link_targets(b))
+    links.update(urls(text))
+    words = plain(text)
+    return Facts(links, numbers(words, glossary.terms_pattern(lang)), glossary.kept_terms(words), words.casefold())
 
 
 def _prose(block: Block) -> str:
     return item_content(block) if block.kind == "item" else block.text
 
 
-def check(source: Document, translation: Document, glossary: Glossary, severity: Severity = "error") -> list[Problem]:
-    """Everything the translation lost or changed from its source, each at the line to fix."""
+def check(source: Document, translation: Document, glossary: Glossary, severity: Severity = "error",
+          memo: dict[str, Facts] | None = None) -> list[Problem]:
+    """Everything the translation lost or changed from its source, each at the line to fix.
+
+    memo keeps the source blocks' facts between calls: each source is checked once per language.
+    """
+    memo = {} if memo is None else memo
     path, src, dst = translation.path, source.blocks, translation.blocks
     first = dst[0].line if dst else translation.title_line
     problems: list[Problem] = []
@@ -91,32 +124,31 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
     pairs: Iterable[tuple[list[Block], list[Block]]] = (
         ([s], [d]) for s, d in zip(src, dst, strict=True) if s.kind != "code"
     ) if aligned else [([b for b in src if b.kind != "code"], [b for b in dst if b.kind != "code"])]
+    required = glossary.required_for(translation.lang)
     for s_blocks, d_blocks in pairs:
         line = d_blocks[0].line if len(d_blocks) == 1 else first
-        s_text = "\n".join(_prose(b) for b in s_blocks)
-        d_text = "\n".join(_prose(b) for b in d_blocks)
-        s_links = Counter(t for b in s_blocks for t in link_targets(b)) + Counter(urls(s_text))
-        d_links = Counter(t for b in d_blocks for t in link_targets(b)) + Counter(urls(d_text))
-        for target in sorted((s_links - d_links).elements()):
-            add(line, f"link target '{target}' of the source is missing", "keep every link target and URL unchanged")
-        for target in sorted((d_links - s_links).elements()):
-            add(line, f"link target '{target}' is not in the source", "use the source's link targets and URLs")
-        s_nums = numbers(s_text, glossary.terms_for(source.lang))
-        d_nums = numbers(d_text, glossary.terms_for(translation.lang))
-        missing = sorted(set(s_nums) - set(d_nums))
-        extra = sorted(set(d_nums) - set(s_nums))
+        key = s_blocks[0].key if len(s_blocks) == 1 else ""
+        was = memo.get(key) or facts(s_blocks, source.lang, glossary)
+        if key:
+            memo[key] = was
+        now = facts(d_blocks, translation.lang, glossary)
+        if was.links != now.links:
+            for target in sorted((was.links - now.links).elements()):
+                add(line, f"link target '{target}' of the source is missing",
+                    "keep every link target and URL unchanged")
+            for target in sorted((now.links - was.links).elements()):
+                add(line, f"link target '{target}' is not in the source", "use the source's link targets and URLs")
+        missing = [was.numbers[n] for n in was.numbers if n not in now.numbers]
+        extra = [now.numbers[n] for n in now.numbers if n not in was.numbers]
         if missing:
             add(line, f"number {', '.join(missing)} of the source is missing", "write the source's numbers as digits")
         if extra:
             add(line, f"number {', '.join(extra)} is not in the source", "check the figure against the source")
-        s_text, d_text = plain(s_text), plain(d_text)
-        for term in sorted(glossary.kept_terms(s_text) - glossary.kept_terms(d_text)):
+        for term in sorted(was.kept - now.kept):
             add(line, f"do-not-translate term '{term}' is missing", f"keep '{term}' as written in the source")
-        for term, per_lang in glossary.required.items():
-            wanted = per_lang.get(translation.lang, ())
-            if wanted and re.search(rf"(?<![A-Za-z]){re.escape(term)}", s_text, re.I) and not any(
-                word.casefold() in d_text.casefold() for word in wanted
-            ):
+        for term, wanted in required:
+            if term.casefold() in was.plain and re.search(rf"(?<![a-z]){re.escape(term.casefold())}", was.plain) \
+                    and not any(word.casefold() in now.plain for word in wanted):
                 add(line, f"glossary: '{term}' should be translated as '{' or '.join(wanted)}'",
                     f"use '{wanted[0]}'", "warning")
     return problems

@@ -140,3 +140,13 @@ def test_status_table_when_piped_is_plain_text(tmp_path: Path, run_kb) -> None: 
     assert out.splitlines()[1].split() == ["zh", "1", "0", "0", "0", "0", "0", "0", "100%"]
     code, _, err = run_kb(root, "status", "fr")
     assert code == 2 and "unknown language 'fr'" in err
+
+
+def test_an_all_digit_hash_is_read_as_written(tmp_path: Path) -> None:
+    root = make_center(tmp_path)
+    path = root / "docs/zh/withdraw.md"
+    # YAML would read 012345670123 as an octal number; a hash is text whatever its digits.
+    path.write_text(path.read_text().replace(hash_of(root, "withdraw.md"), "012345670123"))
+    entry = statuses(root)["zh"]["withdraw.md"]
+    assert entry.status == "stale"
+    assert "with hash 012345670123" in entry.reasons[0]
