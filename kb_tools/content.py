@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import pickle
@@ -12,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from kb_tools import blocks as blocks_module
 from kb_tools import frontmatter
 from kb_tools.blocks import Block, normalize_text, short_hash, split_blocks
 from kb_tools.config import Settings
@@ -21,7 +23,10 @@ from kb_tools.fsutil import write_atomic_bytes
 log = logging.getLogger(__name__)
 
 CACHE_FILE = ".kb-cache/documents.pickle"
-_CACHE_VERSION = 2
+# The cache holds parsed documents: it is valid only for the code that parsed them.
+_CACHE_VERSION = hashlib.sha256(b"".join(
+    Path(module).read_bytes() for module in (__file__, frontmatter.__file__, blocks_module.__file__)
+)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,7 @@ def _display(root: Path, path: Path) -> str:
 
 def _load_cache(path: Path) -> dict[str, tuple[int, int, bool, Document]]:
     try:
-        version, entries = pickle.loads(path.read_bytes())
+        version, entries = pickle.loads(path.read_bytes())  # our own file, written by _save_cache
     except Exception:
         return {}
     return entries if version == _CACHE_VERSION else {}
