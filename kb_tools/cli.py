@@ -53,7 +53,7 @@ def _status(settings: config.Settings, languages: list[str], fmt: str, check: bo
     unknown = [lang for lang in languages if lang not in settings.languages]
     if unknown:
         raise KbError(f"unknown language {unknown[0]!r}: use one of {', '.join(settings.languages)}")
-    center = content.scan(settings)
+    center = content.scan(settings, blocks=False)
     report = status.explain_stale(center, status.compute(center, tuple(languages) or None))
     broken = status.violations(center, report)
     if fmt == "json":

@@ -8,7 +8,7 @@ import logging
 import os
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from kb_tools.fsutil import write_atomic_bytes
 
 log = logging.getLogger(__name__)
 
-CACHE_FILE = ".kb-cache/documents.pickle"
+CACHE_DIR = ".kb-cache"
 # The cache holds parsed documents: it is valid only for the code that parsed them.
 _CACHE_VERSION = hashlib.sha256(b"".join(
     Path(module).read_bytes() for module in (__file__, frontmatter.__file__, blocks_module.__file__)
@@ -49,9 +49,8 @@ class Document:
     rel: str  # relative to the language folder, e.g. security/enable-2fa.md
     readable: bool  # false when front matter or text cannot be read: status `invalid`
     meta: dict[str, Any] = field(default_factory=dict)
-    # The blocks, pickled: `kb status` loads thousands of documents from the cache and needs
-    # no blocks, so they are unpickled only when asked for.
-    block_data: bytes = field(default=b"", repr=False)
+    # The blocks, pickled; None when a scan left them out (kb status needs none: see scan()).
+    block_data: bytes | None = field(default=None, repr=False)
     problems: tuple[Problem, ...] = ()
     translation: TranslationInfo | None = None
     source_hash: str = ""  # hash of this file as a source (title, description, body)
@@ -60,7 +59,11 @@ class Document:
     @cached_property
     def blocks(self) -> tuple[Block, ...]:
         """The body's blocks, in order."""
-        return tuple(Block(*fields) for fields in pickle.loads(self.block_data)) if self.block_data else ()
+        if self.block_data is None:
+            if not self.readable:
+                return ()
+            raise RuntimeError(f"{self.path}: blocks not loaded: scan with blocks, or use HelpCenter.with_blocks")
+        return tuple(Block(*fields) for fields in pickle.loads(self.block_data))
 
     @property
     def title(self) -> str:
@@ -91,6 +94,13 @@ class HelpCenter:
     def source(self, rel: str) -> Document | None:
         """The source-language document at rel, if any."""
         return self.docs[self.settings.source_language].get(rel)
+
+    def with_blocks(self, doc: Document) -> Document:
+        """doc with its blocks, read again from disk when the scan left them out."""
+        if doc.block_data is not None or not doc.readable:
+            return doc
+        data = (self.settings.root / doc.path).read_bytes()
+        return read_document(doc.path, doc.lang, doc.rel, data, doc.lang == self.settings.source_language)
 
 
 def source_hash(title: str, description: str, blocks: tuple[Block, ...] | list[Block]) -> str:
@@ -151,11 +161,14 @@ def _translation_info(block: dict[str, Any]) -> TranslationInfo:
     )
 
 
-def scan(settings: Settings, use_cache: bool = True) -> HelpCenter:
-    """Read docs/<lang>/ for every language; unchanged files come from the cache."""
-    cache_path = settings.root / CACHE_FILE
-    cache = _load_cache(cache_path) if use_cache else {}
-    fresh: dict[str, tuple[int, int, bool, Document]] = {}
+def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> HelpCenter:
+    """Read docs/<lang>/ for every language; unchanged files come from the cache.
+
+    With blocks=False documents come without their blocks, which is all `kb status` needs:
+    the blocks are most of the cache, and loading them would cost most of its time.
+    """
+    cache = _Cache(settings.root / CACHE_DIR if use_cache else None)
+    fresh: dict[str, tuple[tuple[int, int, bool], Document]] = {}
     docs: dict[str, dict[str, Document]] = {}
     assets: dict[str, set[str]] = {}
     problems: list[Problem] = []
@@ -179,25 +192,90 @@ def scan(settings: Settings, use_cache: bool = True) -> HelpCenter:
                 continue
             try:
                 stat = entry.stat()
-                cached = cache.get(path)
-                if cached and cached[:3] == (stat.st_mtime_ns, stat.st_size, is_source):
-                    document = cached[3]
-                else:
+                stamp = (stat.st_mtime_ns, stat.st_size, is_source)
+                document = cache.get(path, stamp, blocks)
+                if document is None:
                     with open(entry.path, "rb") as handle:
                         document = read_document(path, lang, rel, handle.read(), is_source)
             except OSError as exc:
                 problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
                 continue
-            fresh[path] = (stat.st_mtime_ns, stat.st_size, is_source, document)
+            fresh[path] = (stamp, document)
             docs[lang][rel] = document
     for folder in settings.docs_dir.iterdir() if settings.docs_dir.is_dir() else []:
         if folder.is_dir() and folder.name not in settings.languages:
             problems.append(Problem(_display(settings.root, folder), 1,
                                     f"folder '{folder.name}' is not a configured language",
                                     "add it to plugins.kb.languages in mkdocs.yml, or move it out of docs/"))
-    if use_cache and {k: v[:3] for k, v in fresh.items()} != {k: v[:3] for k, v in cache.items()}:
-        _save_cache(cache_path, fresh)
+    cache.update(fresh)
     return HelpCenter(settings, docs, assets, problems)
+
+
+def _to_row(doc: Document) -> tuple[Any, ...]:
+    """A document as plain data without blocks: plain tuples unpickle several times faster."""
+    translation = astuple(doc.translation) if doc.translation else None
+    return (doc.path, doc.lang, doc.rel, doc.readable, doc.meta, doc.problems, translation, doc.source_hash,
+            doc.title_line)
+
+
+def _from_row(row: tuple[Any, ...]) -> Document:
+    path, lang, rel, readable, meta, problems, translation, source_hash, title_line = row
+    info = TranslationInfo(*translation) if translation else None
+    return Document(path, lang, rel, readable, meta, None, problems, info, source_hash, title_line)
+
+
+class _Cache:
+    """Parsed documents in two files: a small one for what status needs, a large one for blocks."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.entries: dict[str, tuple[tuple[int, int, bool], tuple[Any, ...]]] = self._load("documents") or {}
+        self._blocks: dict[str, bytes] | None = None
+
+    def get(self, path: str, stamp: tuple[int, int, bool], blocks: bool) -> Document | None:
+        """The cached document if the file has not changed since (with its blocks if asked)."""
+        cached = self.entries.get(path)
+        if cached is None or cached[0] != stamp:
+            return None
+        document = _from_row(cached[1])
+        if not blocks or not document.readable:
+            return document
+        data = self.blocks().get(path)
+        return replace(document, block_data=data) if data else None
+
+    def blocks(self) -> dict[str, bytes]:
+        """path -> pickled blocks, loaded on first use."""
+        if self._blocks is None:
+            self._blocks = self._load("blocks") or {}
+        return self._blocks
+
+    def update(self, fresh: dict[str, tuple[tuple[int, int, bool], Document]]) -> None:
+        """Save the documents if any file changed, appeared or went away."""
+        if self.folder is None or {k: v[0] for k, v in fresh.items()} == {k: v[0] for k, v in self.entries.items()}:
+            return
+        old_blocks = self.blocks()
+        blocks = {path: doc.block_data if doc.block_data is not None else old_blocks.get(path, b"")
+                  for path, (_, doc) in fresh.items()}
+        entries = {path: (stamp, _to_row(doc)) for path, (stamp, doc) in fresh.items()}
+        try:
+            self._save("blocks", blocks)
+            self._save("documents", entries)
+        except OSError as exc:
+            log.warning("cannot write the cache in %s: %s", self.folder, exc)
+
+    def _load(self, name: str) -> Any:
+        if self.folder is None:
+            return None
+        try:
+            version, data = pickle.loads((self.folder / f"{name}.pickle").read_bytes())  # written by _save
+        except Exception:
+            return None
+        return data if version == _CACHE_VERSION else None
+
+    def _save(self, name: str, data: Any) -> None:
+        assert self.folder is not None
+        payload = pickle.dumps((_CACHE_VERSION, data), protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic_bytes(self.folder / f"{name}.pickle", payload)
 
 
 def _walk(lang_dir: Path) -> Iterator[tuple[os.DirEntry[str], str]]:
@@ -222,18 +300,3 @@ def _display(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _load_cache(path: Path) -> dict[str, tuple[int, int, bool, Document]]:
-    try:
-        version, entries = pickle.loads(path.read_bytes())  # our own file, written by _save_cache
-    except Exception:
-        return {}
-    return entries if version == _CACHE_VERSION else {}
-
-
-def _save_cache(path: Path, entries: dict[str, tuple[int, int, bool, Document]]) -> None:
-    try:
-        write_atomic_bytes(path, pickle.dumps((_CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as exc:
-        log.warning("cannot write the cache %s: %s", path, exc)

@@ -87,7 +87,7 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[st
                 assert source is not None and doc.translation is not None
                 key = (entry.rel, doc.translation.source_hash)
                 if key not in found:
-                    found[key] = _explain(git, source, doc)
+                    found[key] = _explain(git, center, source, doc)
                 changed, date, reasons = found[key]
                 entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons)
             explained.append(entry)
@@ -95,10 +95,12 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[st
     return result
 
 
-def _explain(git: Git, source: Document, doc: Document) -> tuple[tuple[Change, ...], str, tuple[str, ...]]:
+def _explain(git: Git, center: HelpCenter, source: Document, doc: Document
+             ) -> tuple[tuple[Change, ...], str, tuple[str, ...]]:
     assert doc.translation is not None
     if git.prefix is None:
         return (), "", ("not in a git repository: cannot tell which paragraphs changed",)
+    source = center.with_blocks(source)
     version = find_version(git, source, doc.translation.source_hash)
     if version is None:
         note = f"git history holds no version of {source.path} with hash {doc.translation.source_hash}"

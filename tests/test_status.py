@@ -150,3 +150,17 @@ def test_an_all_digit_hash_is_read_as_written(tmp_path: Path) -> None:
     entry = statuses(root)["zh"]["withdraw.md"]
     assert entry.status == "stale"
     assert "with hash 012345670123" in entry.reasons[0]
+
+
+def test_the_cache_never_hides_an_edit(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    root = make_center(tmp_path)
+    assert run_kb(root, "status", "--format", "json")[0] == 0  # fills .kb-cache without blocks
+    assert run_kb(root, "check")[0] == 0  # needs blocks: loads or parses them
+    path = root / "docs/zh/withdraw.md"
+    path.write_text(path.read_text().replace("30 分钟", "45 分钟"))
+    code, out, _ = run_kb(root, "check")
+    assert code == 1 and "docs/zh/withdraw.md:10: number 45 is not in the source" in out
+    (root / "docs/en/withdraw.md").write_text((root / "docs/en/withdraw.md").read_text() + "\nOne more line.\n")
+    code, out, _ = run_kb(root, "status", "--format", "json")
+    assert json.loads(out)["languages"]["zh"]["counts"]["stale"] == 1
+    assert (root / ".kb-cache/documents.pickle").exists() and (root / ".kb-cache/blocks.pickle").exists()
