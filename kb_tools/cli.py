@@ -7,11 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from kb_tools import checks, config, content, scaffold, status
 from kb_tools.errors import KbError
+from kb_tools.history import word_diff
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -85,13 +87,13 @@ def _print_status(report: dict[str, list[status.Entry]]) -> None:
         percent = 100 * tally["current"] // total if total else 100
         rows.append((lang, tally, percent))
     if out.is_terminal:
-        table = Table(title="Translation status")
-        table.add_column("language")
+        table = Table(title="Translation status", box=box.SIMPLE_HEAD, collapse_padding=True)
+        table.add_column("lang", no_wrap=True, min_width=4)
         for name in status.STATUSES:
-            table.add_column(name, justify="right")
-        table.add_column("reviewed")
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+        table.add_column("reviewed", no_wrap=True, min_width=10)
         for lang, tally, percent in rows:
-            bar = "█" * (percent // 5) + "░" * (20 - percent // 5)
+            bar = "█" * (percent // 20) + "░" * (5 - percent // 20)
             table.add_row(lang, *(str(tally[s]) for s in status.STATUSES), f"{bar} {percent}%")
         out.print(table)
     else:
@@ -106,8 +108,9 @@ def _print_status(report: dict[str, list[status.Entry]]) -> None:
             since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
             out.print(f"{lang} {entry.status:<9} {entry.path}{flag}{since}", markup=False)
             for change in entry.changes:
-                text = change.text or change.old_text
-                out.print(f"    line {change.line}: {change.block_kind} {change.kind}: {_clip(text)}", markup=False)
+                text = word_diff(change.old_text, change.text) if change.kind == "changed" else \
+                    _clip(change.text or change.old_text)
+                out.print(f"    line {change.line}: {change.block_kind} {change.kind}: {text}", markup=False)
             for reason in entry.reasons:
                 out.print(f"    {reason}", markup=False)
 

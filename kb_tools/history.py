@@ -75,6 +75,27 @@ def find_version(git: Git, source: Document, wanted_hash: str) -> SourceVersion 
     return None
 
 
+def word_diff(old: str, new: str, context: int = 4) -> str:
+    """The words that differ, as `… before [-old-]{+new+} after …` with a little context."""
+    a, b = old.split(), new.split()
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    parts = ["…"] if start > context else []
+    parts += a[max(0, start - context):start]
+    if a[start:len(a) - end]:
+        parts.append("[-" + " ".join(a[start:len(a) - end]) + "-]")
+    if b[start:len(b) - end]:
+        parts.append("{+" + " ".join(b[start:len(b) - end]) + "+}")
+    parts += b[len(b) - end:][:context]
+    if end > context:
+        parts.append("…")
+    return " ".join(parts)
+
+
 def changes(old: Document, new: Document) -> list[Change]:
     """Which blocks of new differ from old, matched by content hash in order."""
     found = []

@@ -138,6 +138,13 @@ def test_status_table_when_piped_is_plain_text(tmp_path: Path, run_kb) -> None: 
     code, out, _ = run_kb(root, "status", "zh")
     assert code == 0
     assert out.splitlines()[1].split() == ["zh", "1", "0", "0", "0", "0", "0", "0", "100%"]
+    path = root / "docs/en/withdraw.md"
+    path.write_text(path.read_text().replace("charges its own fee", "charges its own network fee"))
+    commit_all(root, "clarify fees")
+    code, out, _ = run_kb(root, "status", "zh")
+    assert out.splitlines()[1].split() == ["zh", "0", "0", "1", "0", "0", "0", "0", "0%"]
+    assert "zh stale     docs/zh/withdraw.md (critical), source changed 20" in out
+    assert "    line 11: paragraph changed: … network charges its own {+network+} fee, shown before you …" in out
     code, _, err = run_kb(root, "status", "fr")
     assert code == 2 and "unknown language 'fr'" in err
 
