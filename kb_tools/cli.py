@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kb_tools import checks, config, content, scaffold, status
@@ -36,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--description", default="")
     p.add_argument("--tag", action="append", default=[], dest="tags")
     p.add_argument("--critical", action="store_true")
+    p = sub.add_parser("build", help="build one static site per language under site/<lang>/")
+    p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
+    p.add_argument("--force", action="store_true", help="rebuild languages whose inputs did not change")
+    p.add_argument("--jobs", type=int, default=0, help="parallel builds (default: one per core)")
+    p = sub.add_parser("serve", help="preview one language with live reload")
+    p.add_argument("--lang", default=None, metavar="LANG")
+    p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
+    p = sub.add_parser("i18n", help="maintain the UI catalogs in locales/")
+    p.add_argument("action", choices=["extract", "update", "compile"])
+    p.add_argument("--check", action="store_true", help="with update: write nothing, exit 1 if any is untranslated")
     args = parser.parse_args(argv)
     try:
         settings = config.load(args.config)
@@ -43,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             return _status(settings, args.languages, args.format, args.check)
         if args.command == "check":
             return _check(settings, args.strict)
+        if args.command == "build":
+            return _build(args.config, args.languages, args.force, args.jobs)
+        if args.command == "serve":
+            return _serve(settings, args.config, args.lang, args.dev_addr)
+        if args.command == "i18n":
+            return _i18n(settings, args.action, args.check)
         path = scaffold.new_article(settings, args.path, args.title, args.description, args.tags, args.critical)
         out.print(f"created {path}")
         return 0
@@ -129,6 +146,58 @@ def _check(settings: config.Settings, strict: bool) -> int:
     warnings = len(problems) - errors
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (strict and warnings) else 0
+
+
+def _build(config_file: Path, languages: list[str], force: bool, jobs: int) -> int:
+    from kb_tools import site  # imports MkDocs: only for the commands that need it
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        total = len(languages) or len(config.load(config_file).languages)
+        task = progress.add_task("building languages", total=total)
+        results = site.build(config_file, languages, force, jobs, on_done=lambda r: progress.advance(task))
+    for result in results:
+        detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
+        out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
+        if result.message and result.outcome != "built":
+            out.print(f"    {result.message}", markup=False)
+    settings = config.load(config_file)
+    assert settings.site_dir is not None
+    out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
+    return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
+def _serve(settings: config.Settings, config_file: Path, lang: str | None, dev_addr: str) -> int:
+    from mkdocs.commands.serve import serve
+
+    from kb_tools import site
+
+    lang = lang or settings.source_language
+    if lang not in settings.languages:
+        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+    watch = [str(p) for p in (settings.docs_dir, settings.root / "locales") if p.exists()]
+    serve(str(config_file), livereload=True, watch=watch, dev_addr=dev_addr,
+          plugins=site.language_plugins(str(config_file), lang))
+    return 0
+
+
+def _i18n(settings: config.Settings, action: str, check: bool) -> int:
+    from kb_tools import i18n
+
+    if action == "extract":
+        catalog = i18n.extract(settings.root)
+        out.print(f"{i18n.POT_FILE}: {len(catalog)} strings", markup=False)
+        return 0
+    if action == "compile":
+        for path in i18n.compile_catalogs(settings.root, settings.targets):
+            out.print(f"wrote {path}", markup=False)
+        return 0
+    missing = i18n.update(settings.root, settings.targets, check=check)
+    for lang, strings in missing.items():
+        out.print(f"{lang}: {len(strings)} untranslated", markup=False)
+        for text in strings:
+            out.print(f"    {text}", markup=False)
+    return 1 if check and any(missing.values()) else 0
 
 
 if __name__ == "__main__":

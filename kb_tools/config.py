@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ class Settings:
     languages: tuple[str, ...] = ("en",)
     policies: dict[str, Policy] = field(default_factory=dict)
     site_name: str = ""
+    site_url: str = ""  # the site root; each language is published under <site_url><lang>/
+    site_dir: Path | None = None  # where kb build writes site/<lang>/
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -69,16 +71,17 @@ def load(config_file: Path) -> Settings:
             options = {}
         elif isinstance(plugin, dict) and "kb" in plugin:
             options = plugin["kb"] or {}
-    return from_mapping(config_file.parent, data.get("docs_dir") or "docs", options, name, data.get("site_name", ""))
+    settings = from_mapping(config_file.parent, data.get("docs_dir") or "docs", options, name)
+    return replace(settings, site_name=str(data.get("site_name") or ""), site_url=str(data.get("site_url") or ""),
+                   site_dir=config_file.parent / str(data.get("site_dir") or "site"))
 
 
-def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str = "mkdocs.yml",
-                 site_name: str = "") -> Settings:
+def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str = "mkdocs.yml") -> Settings:
     """Validate the `kb` plugin options; every error names the option and quotes the value."""
     where = f"{name}: plugins.kb"
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: must be a mapping of options, not {options!r}")
-    unknown = set(options) - {"source_language", "languages", "policies", "language"}
+    unknown = set(options) - {"source_language", "languages", "policies", "language", "feedback_url", "search"}
     if unknown:
         raise ConfigError(f"{where}: unknown option {sorted(unknown)[0]!r}: use source_language, languages or policies")
     source = options.get("source_language", "en")
@@ -95,7 +98,7 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
             raise ConfigError(f"{where}.policies.{lang}: not one of the languages {languages}: "
                               "add it or remove the policy")
         policies[lang] = _policy(raw, f"{where}.policies.{lang}")
-    return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies, site_name)
+    return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies)
 
 
 def _policy(raw: Any, where: str) -> Policy:

@@ -62,6 +62,20 @@ class Git:
         return result.stdout if result.returncode == 0 else None
 
 
+def last_changed(root: Path, folder: Path) -> dict[str, str]:
+    """path (relative to root) -> ISO date of the newest commit that changed it, for every file in folder."""
+    result = subprocess.run(["git", "log", "--format=%x00%cs", "--name-only", "--relative", "--", str(folder)],
+                            cwd=root, capture_output=True, text=True, check=False)
+    dates: dict[str, str] = {}
+    date = ""
+    for line in result.stdout.splitlines():
+        if line.startswith("\0"):
+            date = line[1:]
+        elif line:
+            dates.setdefault(line, date)
+    return dates
+
+
 def find_version(git: Git, source: Document, wanted_hash: str) -> SourceVersion | None:
     """The newest committed version of source whose hash is wanted_hash, if history holds it."""
     changed_on = ""

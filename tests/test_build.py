@@ -1,0 +1,169 @@
+"""kb build: one site per language from the sample, with the notices, fallbacks and links readers need."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, article, commit_all, hash_of, scan, translation, write_kb
+
+from kb_tools import i18n, site, status
+from kb_tools.cli import main
+
+os.environ["NO_MKDOCS_2_WARNING"] = "1"
+
+
+def copy_sample(target: Path) -> Path:
+    for name in ("docs", "locales", "overrides", "mkdocs.yml"):
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
+        copy(REPO / name, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample help center, copied and built once for this module."""
+    root = copy_sample(tmp_path_factory.mktemp("sample"))
+    results = site.build(root / "mkdocs.yml")
+    assert [r.outcome for r in results] == ["built"] * 5, results
+    return root
+
+
+def html(root: Path, lang: str, rel: str) -> str:
+    return (root / "site" / lang / site.page_url(rel) / "index.html").read_text(encoding="utf-8")
+
+
+def test_notices_are_exactly_on_the_pages_that_need_them(sample: Path) -> None:
+    center = scan(sample)
+    report = status.compute(center)
+    expected = {"machine": "machine", "stale": "stale", "missing": "missing", "current": None, "untracked": None}
+    seen = set()
+    for lang in ("zh", "ja", "es"):
+        for entry in report[lang]:
+            if entry.status == "orphan":
+                continue
+            page = html(sample, lang, entry.rel)
+            notices = re.findall(r"kb-notice--([a-z-]+)", page)
+            wanted = expected[entry.status]
+            if entry.status == "stale" and entry.critical:
+                wanted = "stale-critical"
+            assert notices == ([wanted] if wanted else []), (lang, entry.rel, entry.status)
+            fallback = '<div lang="en" data-pagefind-body>' in page
+            assert fallback == (wanted in ("missing", "stale-critical")), (lang, entry.rel)
+            seen.add(wanted)
+    assert seen == {None, "machine", "stale", "stale-critical", "missing"}
+    # Notices speak the reader's language: the zh catalog's words, not English.
+    zh = i18n.translations(sample, "zh")
+    page = html(sample, "zh", "trading/convert.md")
+    assert zh.gettext("This article was machine translated and has not been reviewed yet.") in page
+    assert "machine translated" not in page
+    assert 'href="../../../en/trading/convert/" hreflang="en">' in page  # link to the original
+
+
+def test_publish_machine_false_shows_the_source_with_a_review_notice(sample: Path) -> None:
+    center = scan(sample)
+    machine = [e.rel for e in status.compute(center)["ko"] if e.status == "machine"]
+    assert machine
+    for rel in machine:
+        page = html(sample, "ko", rel)
+        assert "kb-notice--in-review" in page and '<div lang="en" data-pagefind-body>' in page
+        assert center.docs["en"][rel].title in page
+        assert center.docs["ko"][rel].title not in page
+
+
+def test_fallback_article_is_in_every_language_site_and_orphans_are_not(sample: Path) -> None:
+    page = html(sample, "ja", "kyc/proof-of-address.md")
+    assert '<html lang="ja"' in page  # the chrome is Japanese...
+    assert '<div lang="en" data-pagefind-body>' in page  # ...the article English
+    assert "Proof of address for Level 2" in page
+    assert not (sample / "site/zh/trading/margin-trading").exists()
+    assert (sample / "site/ja/assets/authenticator-setup.svg").exists()  # images fall back too
+
+
+def test_hreflang_and_language_switcher_lead_to_the_same_article(sample: Path) -> None:
+    page = html(sample, "zh", "security/enable-2fa.md")
+    for lang in ("en", "zh", "ja", "es", "ko"):
+        assert (f'<link rel="alternate" hreflang="{lang}" '
+                f'href="https://help.nimbusx.example/{lang}/security/enable-2fa/">') in page
+        assert f'<a href="../../../{lang}/security/enable-2fa/" hreflang="{lang}"' in page
+        assert (sample / "site" / lang / "security/enable-2fa/index.html").exists()
+    assert 'hreflang="x-default" href="https://help.nimbusx.example/en/security/enable-2fa/"' in page
+    assert page.count('rel="alternate"') == 6
+
+
+def test_translated_headings_keep_the_source_anchors(sample: Path) -> None:
+    anchors = {lang: re.findall(r'<h2 id="([^"]+)"', html(sample, lang, "security/enable-2fa.md"))
+               for lang in ("en", "zh", "ja", "es", "ko")}
+    assert anchors["en"] and all(found == anchors["en"] for found in anchors.values()), anchors
+
+
+def test_home_root_sitemap_and_404(sample: Path) -> None:
+    home = html(sample, "zh", "index.md")
+    assert "账户与登录" in home and "在线客服" in home and "https://status.nimbusx.example" in home
+    assert "data-kb-search" in home
+    root = (sample / "site/index.html").read_text()
+    for name in ("English", "中文", "日本語", "Español", "한국어"):
+        assert name in root
+    assert "navigator.languages" in root
+    sitemap = (sample / "site/sitemap.xml").read_text()
+    assert ("<url><loc>https://help.nimbusx.example/ja/security/enable-2fa/</loc>\n"
+            '    <xhtml:link rel="alternate" hreflang="en" href="https://help.nimbusx.example/en/security/enable-2fa/"/>'
+            ) in sitemap
+    for lang in ("zh", "ja", "es", "ko"):
+        not_found = (sample / "site" / lang / "404.html").read_text()
+        text = i18n.translations(sample, lang).gettext("Page not found")
+        assert text != "Page not found" and text in not_found
+
+
+def test_no_page_loads_anything_from_outside_the_site(sample: Path) -> None:
+    external = re.compile(r"""<(?:script|img|iframe|source)[^>]+src=["']https?://|"""
+                          r"""<link[^>]+rel=["'](?:stylesheet|preload|preconnect|icon)["'][^>]+href=["']https?://|"""
+                          r"""url\(["']?https?://""")
+    pages = list((sample / "site").rglob("*.html")) + list((sample / "site").rglob("*.css"))
+    assert len(pages) > 150
+    offenders = [str(p) for p in pages if external.search(p.read_text(encoding="utf-8", errors="replace"))]
+    assert offenders == []
+
+
+def test_unchanged_languages_are_skipped_and_a_failing_one_fails_alone(sample: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--config", str(sample / "mkdocs.yml"), "build"]) == 0
+    out = capsys.readouterr().out
+    assert "zh: skipped" in out and "en: skipped" in out and "site: " in out
+    path = sample / "docs/zh/trading/convert.md"
+    path.write_text(path.read_text() + "\n")
+    (sample / "locales/ja/LC_MESSAGES/messages.po").write_text('msgid "x"\nmsgstr "y"\nnot a catalog line\n')
+    assert main(["--config", str(sample / "mkdocs.yml"), "build"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("zh: built in") for line in lines)
+    assert "ja: failed" in lines and "en: skipped" in lines
+    assert any("locales/ja/LC_MESSAGES/messages.po: cannot be read" in line for line in lines)
+
+
+THEME = "theme:\n  name: material\n  custom_dir: overrides\nmarkdown_extensions: [admonition, attr_list, toc]\n"
+
+
+def test_stale_notice_dates_and_admonition_titles_in_the_readers_locale(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {
+        "docs/en/index.md": article("Help", "Welcome.\n"),
+        "docs/en/fees.md": article("Fees", "## Network fees\n\n!!! note\n    Fees change weekly.\n\nFee: 1 USDT.\n"),
+        "locales/zh/LC_MESSAGES/messages.po": (REPO / "locales/zh/LC_MESSAGES/messages.po").read_text(),
+    }, languages=("en", "zh"), extra=THEME)
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    body = "## 网络费用\n\n!!! note\n    费用每周调整。\n\n手续费为 1 USDT。\n"
+    write_kb(root, {"docs/zh/fees.md": translation("费用", body, hash_of(root, "fees.md"))},
+             languages=("en", "zh"), extra=THEME)
+    os.environ.update(GIT_COMMITTER_DATE="2026-11-20T10:00:00", GIT_AUTHOR_DATE="2026-11-20T10:00:00")
+    try:
+        commit_all(root, "first")
+        (root / "docs/en/fees.md").write_text((root / "docs/en/fees.md").read_text().replace("1 USDT", "2 USDT"))
+        commit_all(root, "fee change")
+    finally:
+        del os.environ["GIT_COMMITTER_DATE"], os.environ["GIT_AUTHOR_DATE"]
+    assert [r.outcome for r in site.build(root / "mkdocs.yml")] == ["built", "built"]
+    page = html(root, "zh", "fees.md")
+    assert "kb-notice--stale" in page and "2026年11月20日" in page
+    assert f'<p class="admonition-title">{i18n.translations(root, "zh").gettext("Note")}</p>' in page
+    assert '<h2 id="network-fees">' in page
