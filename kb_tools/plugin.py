@@ -95,7 +95,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             config.extra["alternate"] = True
         config.extra["kb_languages"] = [(other, i18n.language_name(other)) for other in self.settings.languages]
         try:
-            self.center = content.scan(self.settings, blocks=False)
+            self.center = content.scan(self.settings)
             self.data = helpcenter.load(self.root, lang, self.settings.source_language)
             self.translations = i18n.translations(self.root, lang)
         except ConfigError as exc:
@@ -151,7 +151,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if plan is None or plan.show_source or source is None or self.lang == self.settings.source_language:
             return markdown
         titles = {kind: self.translations.gettext(title) for kind, title in ADMONITION_TITLES.items()}
-        return publish.localize(markdown, self.center.with_blocks(source).blocks, titles)
+        return publish.localize(markdown, source.blocks, titles)
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Keep the headings' permalink signs out of search results."""
