@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def language_name(lang: str, in_lang: str | None = None) -> str:
     return name if in_lang else name[:1].upper() + name[1:]
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(iso: str, lang: str) -> str:
     """An ISO date as the reader's locale writes it ("2026年11月23日", "23 de noviembre de 2026")."""
     try:

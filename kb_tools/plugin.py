@@ -101,6 +101,17 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         except ConfigError as exc:
             raise PluginError(str(exc)) from None
         self.plans = publish.plan(self.center, lang)
+        self.titles = {kind: self.translations.gettext(title) for kind, title in ADMONITION_TITLES.items()}
+        self.page_context = {  # the same on every page of this build
+            "lang": lang,
+            "source_lang": self.settings.source_language,
+            "source_name": i18n.language_name(self.settings.source_language, lang),
+            "lang_name": i18n.language_name(lang),
+            "languages": [(other, i18n.language_name(other)) for other in self.settings.languages],
+            "site_root": self.site_root,
+            "feedback_url": self.config.feedback_url,
+            "data": self.data,
+        }
         home, home_plan = self.center.docs[lang].get("index.md"), self.plans.get("index.md")
         if home and home.title and home_plan and not home_plan.show_source:
             config.site_name = home.title  # the header names the help center in the reader's language
@@ -150,8 +161,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         source = self.center.source(rel)
         if plan is None or plan.show_source or source is None or self.lang == self.settings.source_language:
             return markdown
-        titles = {kind: self.translations.gettext(title) for kind, title in ADMONITION_TITLES.items()}
-        return publish.localize(markdown, source.blocks, titles)
+        return publish.localize(markdown, source.blocks, self.titles)
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Keep the headings' permalink signs out of search results."""
@@ -170,18 +180,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if not updated and shown.is_file():  # not committed yet
             updated = dt.date.fromtimestamp(shown.stat().st_mtime).isoformat()
         context["kb"] = {  # type: ignore[typeddict-unknown-key]
-            "lang": self.lang,
-            "source_lang": source,
-            "source_name": i18n.language_name(source, self.lang),
-            "lang_name": i18n.language_name(self.lang),
+            **self.page_context,
             "notice": plan.notice if plan and self.lang != source else "",
             "changed_on": i18n.long_date(plan.changed_on, self.lang) if plan and plan.changed_on else "",
             "fallback": bool(plan and plan.show_source and self.lang != source),
-            "languages": [(other, i18n.language_name(other)) for other in self.settings.languages],
-            "site_root": self.site_root,
             "updated": i18n.long_date(updated, self.lang) if updated else "",
-            "feedback_url": self.config.feedback_url,
-            "data": self.data,
         }
         return context
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb_tools.blocks import Block, split_blocks
+from kb_tools.blocks import Block
 from kb_tools.content import HelpCenter
 from kb_tools.status import Entry, compute, explain_stale
 
@@ -50,8 +50,10 @@ def _plan(entry: Entry, publish_machine: bool) -> PagePlan:
     return PagePlan(entry.rel, False, "")  # current, untracked, and the source language itself
 
 
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(\s*#{1,6}\s+.*?)\s*#*\s*$")
+_HEADING_ID = re.compile(r"\{:?\s*#[\w-]+[^}]*\}\s*$")
 _ADMONITION = re.compile(r'^(\s*(?:!!!|\?\?\?\+?)\s+([\w-]+))\s*$')
-_HEADING = re.compile(r"^(#{1,6}\s+.*?)\s*#*\s*$")
 
 
 def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, str]) -> str:
@@ -62,19 +64,27 @@ def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, 
     Admonitions without a title get titles[type], so a zh page says 注意, not "Note".
     """
     lines = markdown.split("\n")
-    blocks = split_blocks(markdown)
-    mine = [b for b in blocks if b.kind == "heading"]
+    headings: list[int] = []
+    fence = ""
+    for index, line in enumerate(lines):  # a light pass: it runs for every page of every build
+        if fence:
+            fence = "" if line.lstrip().startswith(fence) else fence
+            continue
+        opening = _FENCE.match(line)
+        if opening:
+            fence = opening.group(1)
+        elif line.lstrip().startswith("#") and _HEADING.match(line):
+            headings.append(index)
+        elif line.lstrip().startswith(("!!!", "???")):
+            admonition = _ADMONITION.match(line)
+            if admonition and admonition.group(2) in titles:
+                lines[index] = f'{admonition.group(1)} "{titles[admonition.group(2)].replace(chr(34), chr(39))}"'
     theirs = [b for b in source_blocks if b.kind == "heading"]
-    if [b.level for b in mine] == [b.level for b in theirs]:
-        for heading, source in zip(mine, theirs, strict=True):
-            line = lines[heading.line - 1]
-            match = _HEADING.match(line)
-            if match and not heading.explicit_anchor:
-                lines[heading.line - 1] = f"{match.group(1)} {{#{source.anchor}}}"
-    for block in blocks:
-        if block.kind == "admonition" and not block.text and block.info in titles:
-            match = _ADMONITION.match(lines[block.line - 1])
-            if match:
-                title = titles[block.info].replace('"', "'")
-                lines[block.line - 1] = f'{match.group(1)} "{title}"'
+    levels = [len(lines[i].lstrip()) - len(lines[i].lstrip().lstrip("#")) for i in headings]
+    if levels == [b.level for b in theirs]:
+        for index, source in zip(headings, theirs, strict=True):
+            if not _HEADING_ID.search(lines[index]):
+                match = _HEADING.match(lines[index])
+                assert match is not None
+                lines[index] = f"{match.group(1)} {{#{source.anchor}}}"
     return "\n".join(lines)

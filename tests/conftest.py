@@ -18,12 +18,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def write_kb(root: Path, files: dict[str, str | bytes], source: str = "en",
-             languages: tuple[str, ...] = ("en", "zh", "ja"), extra: str = "") -> Path:
-    """Write mkdocs.yml and files ({path: text}) under root; text is dedented."""
+             languages: tuple[str, ...] = ("en", "zh", "ja"), extra: str = "", options: str = "") -> Path:
+    """Write mkdocs.yml (extra: more top-level YAML; options: more kb plugin options, one per line)
+    and files ({path: text}) under root; text is dedented."""
     root.mkdir(parents=True, exist_ok=True)
+    more = "".join(f"      {line}\n" for line in options.splitlines())
     (root / "mkdocs.yml").write_text(
         f"site_name: Test\nplugins:\n  - kb:\n      source_language: {source}\n"
-        f"      languages: [{', '.join(languages)}]\n{extra}", encoding="utf-8")
+        f"      languages: [{', '.join(languages)}]\n{more}{extra}", encoding="utf-8")
     for name, data in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

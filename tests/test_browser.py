@@ -13,7 +13,7 @@ from conftest import REPO
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_build import copy_sample
 
-from kb_tools import site
+from kb_tools import i18n, site
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -91,3 +91,11 @@ def test_the_machine_notice_is_visible_on_a_machine_translation(server: str, pag
     assert notice.is_visible()
     assert notice.get_attribute("lang") is None and page.locator("html").get_attribute("lang") == "zh"
     page.screenshot(path=str(tmp_path / "machine-notice.png"), full_page=False)
+
+
+def test_fallback_pages_are_found_in_the_readers_site_and_labelled(server: str, page: Page) -> None:
+    page.goto(f"{server}/ja/")
+    search(page, "utility")  # only in the English article that the ja site shows as a fallback
+    titles = [title.inner_text() for title in page.locator(".pagefind-ui__result-title").all()]
+    label = f"Proof of address for Level 2 ({i18n.language_name('en', 'ja')})"
+    assert label in titles, titles

@@ -167,3 +167,31 @@ def test_stale_notice_dates_and_admonition_titles_in_the_readers_locale(tmp_path
     assert "kb-notice--stale" in page and "2026年11月20日" in page
     assert f'<p class="admonition-title">{i18n.translations(root, "zh").gettext("Note")}</p>' in page
     assert '<h2 id="network-fees">' in page
+
+
+def test_was_this_helpful_is_off_by_default_and_posts_where_configured(tmp_path: Path) -> None:
+    files = {"docs/en/index.md": article("Help", "Welcome.\n"), "docs/en/fees.md": article("Fees", "Fee: 1 USDT.\n")}
+    root = write_kb(tmp_path / "off", files, languages=("en",), extra=THEME)
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    assert [r.outcome for r in site.build(root / "mkdocs.yml")] == ["built"]
+    assert "kb-feedback" not in html(root, "en", "fees.md")
+    root = write_kb(tmp_path / "on", files, languages=("en",), extra=THEME,
+                    options="feedback_url: https://feedback.nimbusx.example/answers")
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    assert [r.outcome for r in site.build(root / "mkdocs.yml")] == ["built"]
+    page = html(root, "en", "fees.md")
+    assert '<form class="kb-feedback" method="post" action="https://feedback.nimbusx.example/answers"' in page
+
+
+def test_localize_gives_source_anchors_only_when_headings_line_up() -> None:
+    from kb_tools.blocks import split_blocks
+    from kb_tools.publish import localize
+
+    source = split_blocks("## Network fees\n\n```bash\n# not a heading\n```\n\n### Limits {#daily-limits}\n")
+    translated = "## 网络费用\n\n```bash\n# not a heading\n```\n\n### 限额\n\n!!! tip\n    提示。\n"
+    result = localize(translated, tuple(source), {"tip": "提示"})
+    assert result.splitlines()[0] == "## 网络费用 {#network-fees}"
+    assert "# not a heading" in result.splitlines()
+    assert "### 限额 {#daily-limits}" in result and '!!! tip "提示"' in result
+    misaligned = "## 网络费用\n\n## 多出来的标题\n"
+    assert localize(misaligned, tuple(source), {}) == misaligned
