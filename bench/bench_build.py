@@ -57,7 +57,8 @@ def generate(root: Path, articles: int, seed: int = 11) -> None:
     zh_words = [ZH[i:i + 2] for i in range(0, len(ZH), 2)]
     for i in range(articles):
         rel = f"category-{i % 20}/article-{i}.md"
-        text = f"---\ntitle: Article {i} {rng.choice(EN)}\ndescription: About {rng.choice(EN)}.\n---\n\n" + body(rng, EN, " ")
+        head = f"---\ntitle: Article {i} {rng.choice(EN)}\ndescription: About {rng.choice(EN)}.\n---\n\n"
+        text = head + body(rng, EN, " ")
         for folder in ("docs/en", "docs-plain/en", "docs-plain/zh"):
             (root / folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / folder / rel).write_text(text)
@@ -70,8 +71,10 @@ def generate(root: Path, articles: int, seed: int = 11) -> None:
                 (root / folder / rel).write_text(zh)
     for folder in ("docs/en", "docs/zh", "docs-plain/en", "docs-plain/zh"):
         (root / folder / "index.md").write_text("---\ntitle: Help\n---\n\nWelcome.\n")
-    (root / "mkdocs.yml").write_text(f"site_name: Bench\ndocs_dir: docs\n{THEME}"
-                                     "plugins:\n  - kb:\n      source_language: en\n      languages: [en, zh]\n")
+    kb = f"site_name: Bench\ndocs_dir: docs\n{THEME}plugins:\n  - kb:\n      source_language: en\n"
+    kb += "      languages: [en, zh]\n"
+    (root / "mkdocs.yml").write_text(kb)
+    (root / "nosearch.yml").write_text(kb + "      search: false\n")  # what Pagefind costs
     for lang in ("en", "zh"):
         (root / f"plain-{lang}.yml").write_text(f"site_name: Bench\ndocs_dir: docs-plain/{lang}\n"
                                                 f"site_dir: site-plain/{lang}\n{THEME}plugins: [search]\n")
@@ -96,11 +99,14 @@ def bench(articles: int, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate(root, articles)
-        times: dict[str, list[float]] = {"plain en": [], "plain zh": [], "kb build": [], "static-i18n": []}
+        times: dict[str, list[float]] = {"plain en": [], "plain zh": [], "kb build": [], "kb, no search": [],
+                                         "static-i18n": []}
         for _ in range(runs):  # interleaved, so machine noise hits every case alike
             times["plain en"].append(run([*mkdocs, "plain-en.yml"], root))
             times["plain zh"].append(run([*mkdocs, "plain-zh.yml"], root))
             times["kb build"].append(run([sys.executable, "-m", "kb_tools.cli", "build", "--force"], root))
+            times["kb, no search"].append(run([sys.executable, "-m", "kb_tools.cli", "--config", "nosearch.yml",
+                                              "build", "--force"], root))
             times["static-i18n"].append(run([*mkdocs, "i18n.yml"], root))
         pages = sum(1 for _ in (root / "site").rglob("index.html"))
         shutil.rmtree(root / "site", ignore_errors=True)
@@ -120,12 +126,14 @@ def main() -> None:
         m = bench(articles, args.runs)
         budget = (m["plain en"] + m["plain zh"]) / min(2, cores)
         rows.append({"articles": articles, "languages": 2, "cores": cores, **m, "plain sum / min(L, cores)": budget,
-                     "kb / budget": m["kb build"] / budget, "kb / static-i18n": m["kb build"] / m["static-i18n"]})
-    print(f"{'articles':>8} {'plain en':>9} {'plain zh':>9} {'budget':>8} {'kb build':>9} {'i18n':>8} "
-          f"{'kb/budget':>10} {'kb/i18n':>8}")
+                     "kb / budget": m["kb build"] / budget, "kb no search / budget": m["kb, no search"] / budget,
+                     "kb / static-i18n": m["kb build"] / m["static-i18n"]})
+    print(f"{'articles':>8} {'plain en':>9} {'plain zh':>9} {'budget':>8} {'kb build':>9} {'no search':>10} "
+          f"{'i18n':>8} {'kb/budget':>10} {'nosearch/budget':>16} {'kb/i18n':>8}")
     for r in rows:
         print(f"{r['articles']:>8} {r['plain en']:>9.1f} {r['plain zh']:>9.1f} {r['plain sum / min(L, cores)']:>8.1f} "
-              f"{r['kb build']:>9.1f} {r['static-i18n']:>8.1f} {r['kb / budget']:>10.2f} {r['kb / static-i18n']:>8.2f}")
+              f"{r['kb build']:>9.1f} {r['kb, no search']:>10.1f} {r['static-i18n']:>8.1f} {r['kb / budget']:>10.2f} "
+              f"{r['kb no search / budget']:>16.2f} {r['kb / static-i18n']:>8.2f}")
     out = Path(__file__).parent / "results" / "build.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"runs": args.runs, "rows": rows}, indent=2))

@@ -44,6 +44,9 @@ def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Gloss
     if entry.status == "untracked":
         found.append(Problem(doc.path, 1, "untracked: no translation: block",
                              f"review it against the source, then run: kb approve {doc.lang} {doc.rel}", "warning"))
+    for note in (doc.meta.get("translation") or {}).get("qa") or []:
+        found.append(Problem(doc.path, 1, f"kb draft left a note: {note}",
+                             "resolve it, then delete it from translation.qa", "warning"))
     # A stale translation is expected to differ from the changed source until it is updated.
     severity: Severity = "warning" if entry.status == "stale" else "error"
     return found + qa.check(source, doc, glossary, severity, memo)

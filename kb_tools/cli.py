@@ -37,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--description", default="")
     p.add_argument("--tag", action="append", default=[], dest="tags")
     p.add_argument("--critical", action="store_true")
+    p = sub.add_parser("draft", help="machine drafts of missing and stale translations")
+    p.add_argument("language", metavar="LANG")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="only these articles (paths in the source language)")
+    p.add_argument("--only", choices=["missing", "stale"])
+    p.add_argument("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory or memory")
+    p.add_argument("--engine-url", default=None, help="the server of a self-hosted engine (libre)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be sent, send nothing")
+    p.add_argument("--force", action="store_true", help="overwrite files with uncommitted changes")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer")
+    p.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)")
     p = sub.add_parser("build", help="build one static site per language under site/<lang>/")
     p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
     p.add_argument("--force", action="store_true", help="rebuild languages whose inputs did not change")
@@ -54,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             return _status(settings, args.languages, args.format, args.check)
         if args.command == "check":
             return _check(settings, args.strict)
+        if args.command == "draft":
+            return _draft(settings, args)
         if args.command == "build":
             return _build(args.config, args.languages, args.force, args.jobs)
         if args.command == "serve":
@@ -146,6 +158,59 @@ def _check(settings: config.Settings, strict: bool) -> int:
     warnings = len(problems) - errors
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (strict and warnings) else 0
+
+
+def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import drafts, engines, glossary
+    from kb_tools.memory import Memory
+
+    lang = args.language
+    if lang not in settings.targets:
+        raise KbError(f"{lang!r} is not a translation language: use one of {', '.join(settings.targets)}")
+    center = content.scan(settings)
+    terms, problems = glossary.load(settings.root)
+    if problems:
+        raise KbError(str(problems[0]))
+    memory = Memory.load(settings.root, lang)
+    for note in drafts.harvest(center, lang, memory):
+        err.print(f"warning: {note}", markup=False)
+    memory.save()
+    engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url,
+                            settings.root / content.CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
+    jobs, skipped = drafts.plan(center, lang, memory, engine, terms, tuple(args.paths), args.only)
+    for line in skipped:
+        out.print(f"skipped {line}", markup=False)
+    if args.dry_run:
+        width = max((len(job.rel) for job in jobs), default=0)
+        for job in jobs:
+            chars = sum(len(text) for text in job.to_send)
+            out.print(f"{job.rel:<{width}}  {job.reason:<7}  {len(job.to_send)} blocks  {chars} chars  "
+                      f"({job.reused} from memory)", markup=False)
+        total = sum(len(text) for job in jobs for text in job.to_send)
+        cost = total * engine.info.price_per_million / 1_000_000
+        out.print(f"{len(jobs)} articles, {sum(len(j.to_send) for j in jobs)} blocks, {total} characters; "
+                  f"estimated cost with {engine.name}: ${cost:.2f}", markup=False)
+        return 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        articles = progress.add_task("articles", total=len(jobs))
+        chars = progress.add_task("characters", total=sum(len(t) for job in jobs for t in job.to_send) or 1)
+        outcomes = drafts.draft(center, lang, jobs, memory, engine, terms, args.force,
+                                on_piece=lambda n: progress.advance(chars, n),
+                                on_article=lambda o: progress.advance(articles))
+    failed = [o for o in outcomes if o.result == "failed"]
+    for outcome in outcomes:
+        if outcome.result == "failed":
+            continue
+        detail = f"{outcome.sent} sent, {outcome.reused} reused" if outcome.result == "drafted" else outcome.detail
+        flag = f", {len(outcome.qa)} QA problems for the reviewer" if outcome.qa else ""
+        out.print(f"{outcome.result} {outcome.rel}: {detail}{flag}", markup=False)
+    drafted = sum(o.result == "drafted" for o in outcomes)
+    out.print(f"{lang}: {drafted} drafted, {len(outcomes) - drafted - len(failed)} skipped; {engine.sent_chars} "
+              f"characters sent to {engine.name}", markup=False)
+    for outcome in failed:
+        err.print(f"kb: {outcome.detail}", markup=False)
+    return 1 if failed else 0
 
 
 def _build(config_file: Path, languages: list[str], force: bool, jobs: int) -> int:

@@ -45,6 +45,7 @@ TRANSLATION_BLOCK_FIELDS: dict[str, Field] = {
     "engine": Field((str,), "the engine that drafted it"),
     "reviewed_by": Field((str,), "who reviewed it"),
     "reviewed_on": Field((dt.date, str), "the review date, e.g. 2026-11-20"),
+    "qa": Field((list,), "the QA problems kb draft left for the reviewer", items=str),
 }
 # Keys Material for MkDocs reads from front matter: accepted without a warning.
 THEME_KEYS = frozenset({"hide", "icon", "status", "subtitle", "template", "search", "comments"})

@@ -1,0 +1,282 @@
+"""kb draft: machine drafts of missing and stale translations that send the engine only what changed.
+
+Each source block already translated and reviewed comes from the translation memory; only new or
+changed blocks go to the engine. Code blocks are never sent; inline code, URLs, link targets,
+HTML, heading anchors and do-not-translate terms are replaced by placeholders before sending and
+put back after. A draft is written whole, one article at a time, through a temp file and a rename.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kb_tools import frontmatter, qa
+from kb_tools.blocks import Block, normalize_text, short_hash
+from kb_tools.content import Document, HelpCenter, read_document
+from kb_tools.engines import Engine, EngineError
+from kb_tools.fsutil import write_atomic
+from kb_tools.glossary import Glossary
+from kb_tools.history import Git, find_version
+from kb_tools.memory import Memory, segment
+from kb_tools.status import compute
+
+_ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_ADMONITION = re.compile(r'^(\s*(?:!!!|\?\?\?\+?)\s+[\w-]+)')
+_PROTECT = re.compile(
+    r"`[^`\n]+`"  # inline code
+    r"|\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"  # link and image targets
+    r"|<https?://[^>]+>|https?://[\w\-.~:/?#@!$&*+;=%,]+[\w/]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # URLs, emails
+    r"|</?[A-Za-z][^>]*>"  # HTML tags
+    r"|\{:?\s*#[\w-]+[^}]*\}",  # heading anchors
+    re.ASCII,
+)
+
+
+@dataclass
+class Job:
+    """One article to draft in one language."""
+
+    rel: str
+    reason: str  # missing or stale
+    source: Document
+    to_send: list[str] = field(default_factory=list)  # source texts the engine would get
+    reused: int = 0  # blocks taken from the memory
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What kb draft did with one article."""
+
+    rel: str
+    result: str  # drafted, skipped
+    detail: str = ""
+    sent: int = 0  # pieces sent to the engine
+    reused: int = 0
+    qa: tuple[str, ...] = ()
+
+
+def pseudo_block(kind: str, text: str) -> Block:
+    """The title or description as a block, so the memory can hold their translations too."""
+    return Block(kind, 0, text, short_hash(f"{kind}\0{normalize_text(text)}"))
+
+
+def harvest(center: HelpCenter, lang: str, memory: Memory) -> list[str]:
+    """Feed the memory from every reviewed translation of lang; returns notes on those that do not line up."""
+    git = Git(center.settings.root)
+    notes = []
+    for rel, doc in sorted(center.docs[lang].items()):
+        source = center.source(rel)
+        if not (source and source.readable and doc.readable and doc.translation
+                and doc.translation.status == "reviewed"):
+            continue
+        if doc.translation.source_hash == source.source_hash:
+            original = center.with_blocks(source)
+        else:
+            version = find_version(git, center.with_blocks(source), doc.translation.source_hash)
+            if version is None:
+                continue
+            original = version.document
+        doc = center.with_blocks(doc)
+        if not memory.learn(_with_meta(original), _with_meta(doc)):
+            notes.append(f"{doc.path}: does not line up block for block with its source: not used as memory")
+    return notes
+
+
+def _with_meta(doc: Document) -> tuple[Block, ...]:
+    meta = [pseudo_block("title", doc.title)]
+    if isinstance(doc.meta.get("description"), str):
+        meta.append(pseudo_block("description", doc.meta["description"]))
+    return (*meta, *doc.blocks)
+
+
+def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary: Glossary,
+         paths: tuple[str, ...] = (), only: str | None = None) -> tuple[list[Job], list[str]]:
+    """The articles to draft (missing and stale, or `only` one of them), and those skipped with why."""
+    wanted = {path.removeprefix(f"docs/{center.settings.source_language}/").removeprefix(f"docs/{lang}/")
+              for path in paths}
+    unknown = wanted - set(center.docs[center.settings.source_language])
+    if unknown:
+        raise EngineError(f"no source article {sorted(unknown)[0]}: give paths inside docs/"
+                          f"{center.settings.source_language}/")
+    jobs, skipped = [], []
+    for entry in compute(center, (lang,))[lang]:
+        if entry.status not in ("missing", "stale") or (only and entry.status != only):
+            continue
+        if wanted and entry.rel not in wanted:
+            continue
+        source = center.source(entry.rel)
+        assert source is not None
+        if source.meta.get("machine_translation") is False:
+            skipped.append(f"{entry.rel}: machine_translation: false (translate it by hand)")
+            continue
+        job = Job(entry.rel, entry.status, center.with_blocks(source))
+        for block in _with_meta(job.source):
+            if block.kind == "code" or not _words(_protect(segment(block), glossary.do_not_translate)[0]):
+                continue
+            if memory.get(block) is not None:
+                job.reused += 1
+            else:
+                masked = (_protect(text, glossary.do_not_translate)[0] for text in _pieces(block))
+                job.to_send += [text for text in masked if _words(text) and engine.cached(text) is None]
+        jobs.append(job)
+    return jobs, skipped
+
+
+def _pieces(block: Block) -> list[str]:
+    """What goes to the engine for a block: a table row cell by cell, anything else whole."""
+    if block.kind == "row":
+        return [cell.strip() for cell in block.text.strip().strip("|").split("|")]
+    return [segment(block)]
+
+
+def _words(masked: str) -> bool:
+    """Whether protected text has anything left to translate (not only numbers, symbols and placeholders)."""
+    return bool(re.search(r"[^\W\d_]", re.sub(r"⟦\d+⟧", "", masked)))
+
+
+def dirty_files(root: Path, folder: Path) -> set[str]:
+    """Files under folder with uncommitted changes (or untracked), as paths relative to root."""
+    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", str(folder)],
+                            cwd=root, capture_output=True, text=True, check=False)
+    prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True,
+                            check=False).stdout.strip()
+    return {line[3:].strip().strip('"').removeprefix(prefix) for line in result.stdout.splitlines() if line}
+
+
+def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine: Engine, glossary: Glossary,
+          force: bool = False, on_piece: Callable[[int], None] | None = None,
+          on_article: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Draft each job and write it; stops at the first engine fault (its outcome is "failed")."""
+    root = center.settings.root
+    dirty = set() if force else dirty_files(root, center.settings.docs_dir / lang)
+    outcomes = []
+    for job in jobs:
+        target = center.settings.docs_dir / lang / job.rel
+        shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
+        if shown in dirty:
+            outcome = Outcome(job.rel, "skipped", f"{shown} has uncommitted changes: commit them, or pass --force")
+        else:
+            try:
+                outcome = _draft_one(center, lang, job, memory, engine, glossary, target, on_piece)
+            except EngineError as exc:  # stop: the files written so far are whole, the cache keeps the rest
+                outcomes.append(Outcome(job.rel, "failed", str(exc)))
+                break
+        outcomes.append(outcome)
+        if on_article:
+            on_article(outcome)
+    return outcomes
+
+
+def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: Engine, glossary: Glossary,
+               target: Path, on_piece: Callable[[int], None] | None) -> Outcome:
+    if engine.name == "memory" and job.reused == 0:
+        return Outcome(job.rel, "skipped", "nothing of it is in the translation memory: use an online engine")
+    terms = glossary.do_not_translate
+    sent_before = len(engine.sent_texts)
+    untranslated: list[str] = []
+
+    def translate(block: Block) -> str:
+        found = memory.get(block)
+        if found is not None:
+            return found
+        if block.kind == "row":
+            return "| " + " | ".join(_send(cell, block) for cell in _pieces(block)) + " |"
+        return _send(segment(block), block)
+
+    def _send(text: str, block: Block) -> str:
+        masked, saved = _protect(text, terms)
+        if not _words(masked):
+            return text
+        try:
+            result = engine.translate(masked)
+        except EngineError:
+            if engine.name != "memory":
+                raise
+            untranslated.append(f"{job.source.path}:{block.line}: not in the translation memory: translate it")
+            return text
+        if on_piece:
+            on_piece(len(masked))
+        restored, lost = _restore(result, saved)
+        untranslated.extend(f"{job.source.path}:{block.line}: the engine dropped {item!r}: put it back"
+                            for item in lost)
+        return restored
+
+    source = job.source
+    meta_blocks = _with_meta(source)[: 2 if isinstance(source.meta.get("description"), str) else 1]
+    texts = {b.kind: translate(b) for b in meta_blocks}
+    raw = (center.settings.root / source.path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    split = frontmatter.split(raw)
+    lines = split.body.split("\n")
+    for block in reversed(source.blocks):
+        if block.kind == "code" or not segment(block).strip():
+            continue
+        start = block.line - split.body_line
+        count = block.text.count("\n") + 1 if block.kind in ("paragraph", "item", "html") else 1
+        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+        lines[start : start + count] = [indent + _render(block, lines[start].lstrip(), translate(block))]
+    translation: dict[str, object] = {"source_hash": source.source_hash, "status": "machine", "engine": engine.name}
+    meta: dict[str, object] = {"title": texts["title"]}
+    if "description" in texts:
+        meta["description"] = texts["description"]
+    if source.meta.get("tags"):
+        meta["tags"] = source.meta["tags"]
+    body = "\n".join(lines).strip("\n") + "\n"
+    draft_doc = read_document(source.path.replace(f"/{source.lang}/", f"/{lang}/", 1), lang, job.rel,
+                              _file_text({**meta, "translation": translation}, body).encode(), False)
+    problems = [f"draft line {p.line}: {p.message}" for p in qa.check(source, draft_doc, glossary)]
+    if problems or untranslated:
+        translation["qa"] = untranslated + problems  # for the reviewer: kb check reports them too
+    write_atomic(target, _file_text({**meta, "translation": translation}, body))
+    sent = len(engine.sent_texts) - sent_before
+    return Outcome(job.rel, "drafted", sent=sent, reused=job.reused, qa=tuple(untranslated + problems))
+
+
+def _render(block: Block, first_line: str, text: str) -> str:
+    if block.kind == "heading":
+        anchor = f" {{#{block.anchor}}}" if block.explicit_anchor else ""
+        return f"{'#' * block.level} {text}{anchor}"
+    if block.kind == "item":
+        marker = _ITEM_MARKER.match(first_line)
+        return (marker.group(0) if marker else "- ") + text
+    if block.kind == "admonition":
+        head = _ADMONITION.match(first_line)
+        return f'{head.group(1) if head else "!!! note"} "{text}"'
+    return text
+
+
+def _file_text(meta: dict[str, object], body: str) -> str:
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}---\n\n{body}"
+
+
+def _protect(text: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
+    """text with code, URLs, link targets, HTML, anchors and kept terms replaced by ⟦n⟧."""
+    saved: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        saved.append(match.group(0))
+        return f"⟦{len(saved) - 1}⟧"
+
+    masked = _PROTECT.sub(keep, text)
+    if terms:
+        words = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        masked = re.sub(rf"(?<![A-Za-z0-9])(?:{words})(?![A-Za-z0-9])", keep, masked)
+    return masked, saved
+
+
+def _restore(text: str, saved: list[str]) -> tuple[str, list[str]]:
+    """Put the protected pieces back; returns the text and the pieces the engine lost."""
+    lost = []
+    for index, original in enumerate(saved):
+        marker = f"⟦{index}⟧"
+        if marker in text:
+            text = text.replace(marker, original)
+        else:
+            lost.append(original)
+    return text, lost
