@@ -181,6 +181,9 @@ class _Cache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
+        # WAL with NORMAL sync survives a killed process (what resuming needs) without an fsync per result.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS mt "
                         "(engine TEXT, text TEXT, result TEXT, PRIMARY KEY (engine, text))")
 
