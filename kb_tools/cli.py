@@ -47,6 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="overwrite files with uncommitted changes")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer")
     p.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)")
+    p = sub.add_parser("approve", help="mark translations reviewed and feed the translation memory")
+    p.add_argument("language", metavar="LANG")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", default=None, help="who reviewed (default: git's user.name)")
+    p.add_argument("--force", action="store_true", help="approve even if translation QA finds errors")
+    p = sub.add_parser("diff", help="what changed in the source since the translation was made")
+    p.add_argument("language", metavar="LANG")
+    p.add_argument("path", metavar="PATH")
+    p = sub.add_parser("review", help="build the static review site (review/ by default)")
+    p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
+    p.add_argument("--out", type=Path, default=None, help="where to write it (default: review/ next to mkdocs.yml)")
     p = sub.add_parser("build", help="build one static site per language under site/<lang>/")
     p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
     p.add_argument("--force", action="store_true", help="rebuild languages whose inputs did not change")
@@ -64,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
             return _status(settings, args.languages, args.format, args.check)
         if args.command == "check":
             return _check(settings, args.strict)
+        if args.command == "approve":
+            return _approve(settings, args.language, args.paths, args.by, args.force)
+        if args.command == "diff":
+            return _diff(settings, args.language, args.path)
+        if args.command == "review":
+            return _review(settings, tuple(args.languages), args.out)
         if args.command == "draft":
             return _draft(settings, args)
         if args.command == "build":
@@ -88,6 +105,8 @@ def _status(settings: config.Settings, languages: list[str], fmt: str, check: bo
     report = status.explain_stale(center, status.compute(center, tuple(languages) or None))
     broken = status.violations(center, report)
     if fmt == "json":
+        from kb_tools import review
+
         data = {
             "source_language": settings.source_language,
             "languages": {
@@ -96,6 +115,7 @@ def _status(settings: config.Settings, languages: list[str], fmt: str, check: bo
                 for lang, entries in report.items()
             },
             "policy": {"ok": not broken, "violations": broken},
+            "dashboard": review.dashboard(center, report),
         }
         out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
             json.dumps(data, ensure_ascii=False, indent=2))
@@ -160,13 +180,72 @@ def _check(settings: config.Settings, strict: bool) -> int:
     return 1 if errors or (strict and warnings) else 0
 
 
+def _target_language(settings: config.Settings, lang: str) -> str:
+    if lang not in settings.targets:
+        raise KbError(f"{lang!r} is not a translation language: use one of {', '.join(settings.targets)}")
+    return lang
+
+
+def _approve(settings: config.Settings, lang: str, paths: list[str], by: str | None, force: bool) -> int:
+    from kb_tools import approve, glossary
+    from kb_tools.memory import Memory
+
+    _target_language(settings, lang)
+    terms, _ = glossary.load(settings.root)
+    results = approve.approve(content.scan(settings), lang, paths, approve.reviewer(settings.root, by), terms,
+                              Memory.load(settings.root, lang), force)
+    for result in results:
+        out.print(f"{'approved' if result.approved else 'not approved'} {lang} {result.rel}", markup=False)
+        for note in result.notes:
+            out.print(f"    {note}", markup=False)
+    return 0 if all(r.approved for r in results) else 1
+
+
+def _diff(settings: config.Settings, lang: str, path: str) -> int:
+    _target_language(settings, lang)
+    center = content.scan(settings)
+    rel = path.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{settings.source_language}/")
+    if center.source(rel) is None:
+        raise KbError(f"no source article docs/{settings.source_language}/{rel}")
+    entry = status.explain_stale(center, {lang: [status.entry_for(center, lang, rel)]})[lang][0]
+    if entry.status in ("missing", "untracked", "invalid"):
+        out.print(f"{entry.path}: {entry.status}: no translation made from a known source version to compare with",
+                  markup=False)
+        return 0
+    if entry.status != "stale":
+        out.print(f"{entry.path}: {entry.status}: the source has not changed since the translation was made",
+                  markup=False)
+        return 0
+    for reason in entry.reasons:
+        out.print(f"{entry.path}: {reason}", markup=False)
+    source = center.source(rel)
+    assert source is not None
+    for change in entry.changes:
+        out.print(f"{source.path}:{change.line}: {change.block_kind} {change.kind}", markup=False)
+        if change.old_text:
+            out.print(f"  - {change.old_text}", style="red" if out.is_terminal else None, markup=False)
+        if change.text:
+            out.print(f"  + {change.text}", style="green" if out.is_terminal else None, markup=False)
+        if change.kind == "changed":
+            out.print(f"    {word_diff(change.old_text, change.text)}", markup=False)
+    return 0
+
+
+def _review(settings: config.Settings, languages: tuple[str, ...], out_dir: Path | None) -> int:
+    from kb_tools import review
+
+    for lang in languages:
+        _target_language(settings, lang)
+    index = review.build(content.scan(settings), out_dir or settings.root / "review", languages)
+    out.print(f"review: {index.resolve()}", markup=False)
+    return 0
+
+
 def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import drafts, engines, glossary
     from kb_tools.memory import Memory
 
-    lang = args.language
-    if lang not in settings.targets:
-        raise KbError(f"{lang!r} is not a translation language: use one of {', '.join(settings.targets)}")
+    lang = _target_language(settings, args.language)
     center = content.scan(settings)
     terms, problems = glossary.load(settings.root)
     if problems:

@@ -17,13 +17,13 @@ from pathlib import Path
 import yaml
 
 from kb_tools import frontmatter, qa
-from kb_tools.blocks import Block, normalize_text, short_hash
+from kb_tools.blocks import Block
 from kb_tools.content import Document, HelpCenter, read_document
 from kb_tools.engines import Engine, EngineError
 from kb_tools.fsutil import write_atomic
 from kb_tools.glossary import Glossary
 from kb_tools.history import Git, find_version
-from kb_tools.memory import Memory, segment
+from kb_tools.memory import Memory, segment, with_meta
 from kb_tools.status import compute
 
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -61,11 +61,6 @@ class Outcome:
     qa: tuple[str, ...] = ()
 
 
-def pseudo_block(kind: str, text: str) -> Block:
-    """The title or description as a block, so the memory can hold their translations too."""
-    return Block(kind, 0, text, short_hash(f"{kind}\0{normalize_text(text)}"))
-
-
 def harvest(center: HelpCenter, lang: str, memory: Memory) -> list[str]:
     """Feed the memory from every reviewed translation of lang; returns notes on those that do not line up."""
     git = Git(center.settings.root)
@@ -83,16 +78,9 @@ def harvest(center: HelpCenter, lang: str, memory: Memory) -> list[str]:
                 continue
             original = version.document
         doc = center.with_blocks(doc)
-        if not memory.learn(_with_meta(original), _with_meta(doc)):
+        if not memory.learn(with_meta(original), with_meta(doc)):
             notes.append(f"{doc.path}: does not line up block for block with its source: not used as memory")
     return notes
-
-
-def _with_meta(doc: Document) -> tuple[Block, ...]:
-    meta = [pseudo_block("title", doc.title)]
-    if isinstance(doc.meta.get("description"), str):
-        meta.append(pseudo_block("description", doc.meta["description"]))
-    return (*meta, *doc.blocks)
 
 
 def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary: Glossary,
@@ -116,7 +104,7 @@ def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary
             skipped.append(f"{entry.rel}: machine_translation: false (translate it by hand)")
             continue
         job = Job(entry.rel, entry.status, center.with_blocks(source))
-        for block in _with_meta(job.source):
+        for block in with_meta(job.source):
             if block.kind == "code" or not _words(_protect(segment(block), glossary.do_not_translate)[0]):
                 continue
             if memory.get(block) is not None:
@@ -208,7 +196,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
         return restored
 
     source = job.source
-    meta_blocks = _with_meta(source)[: 2 if isinstance(source.meta.get("description"), str) else 1]
+    meta_blocks = with_meta(source)[: 2 if isinstance(source.meta.get("description"), str) else 1]
     texts = {b.kind: translate(b) for b in meta_blocks}
     raw = (center.settings.root / source.path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     split = frontmatter.split(raw)

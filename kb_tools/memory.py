@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb_tools.blocks import Block, item_content
+from kb_tools.blocks import Block, item_content, normalize_text, short_hash
+from kb_tools.content import Document
 from kb_tools.errors import ConfigError
 from kb_tools.fsutil import write_atomic
 
@@ -19,6 +20,19 @@ from kb_tools.fsutil import write_atomic
 def memory_path(root: Path, lang: str) -> Path:
     """Where a language's memory is kept."""
     return root / "locales" / lang / "memory.json"
+
+
+def pseudo_block(kind: str, text: str) -> Block:
+    """The title or description as a block, so the memory can hold their translations too."""
+    return Block(kind, 0, text, short_hash(f"{kind}\0{normalize_text(text)}"))
+
+
+def with_meta(doc: Document) -> tuple[Block, ...]:
+    """A document's title (and description) as blocks, then its body's blocks."""
+    meta = [pseudo_block("title", doc.title)]
+    if isinstance(doc.meta.get("description"), str):
+        meta.append(pseudo_block("description", doc.meta["description"]))
+    return (*meta, *doc.blocks)
 
 
 def segment(block: Block) -> str:

@@ -1,0 +1,90 @@
+"""kb approve: mark translations reviewed, and feed the translation memory with what lines up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kb_tools import frontmatter, qa
+from kb_tools.content import HelpCenter
+from kb_tools.errors import KbError
+from kb_tools.fsutil import write_atomic
+from kb_tools.glossary import Glossary
+from kb_tools.memory import Memory, with_meta
+from kb_tools.status import entry_for
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What kb approve did with one translation."""
+
+    rel: str
+    approved: bool
+    notes: tuple[str, ...] = ()  # why not, or what the reviewer should know
+
+
+def reviewer(root: Path, given: str | None) -> str:
+    """--by, else git's user.name."""
+    if given:
+        return given
+    name = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True).stdout.strip()
+    if not name:
+        raise KbError("who reviewed it? pass --by NAME (or set git's user.name)")
+    return name
+
+
+def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: Glossary, memory: Memory,
+            force: bool = False, today: dt.date | None = None) -> list[Approval]:
+    """Mark each translation reviewed by `by` today against the current source; untracked ones are adopted."""
+    results = []
+    for raw in rels:
+        rel = raw.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{center.settings.source_language}/")
+        entry = entry_for(center, lang, rel) if rel in center.docs[lang] or center.source(rel) else None
+        if entry is None or entry.status in ("missing", "orphan", "invalid"):
+            why = {"missing": "no translation yet: write one or run kb draft",
+                   "orphan": "its source is gone: nothing to approve it against",
+                   "invalid": "it cannot be read: run kb check and fix it first"}
+            results.append(Approval(rel, False, (why.get(entry.status if entry else "", f"no article {rel}"),)))
+            continue
+        source, doc = center.with_blocks(center.source(rel)), center.with_blocks(center.docs[lang][rel])  # type: ignore[arg-type]
+        errors = [p for p in qa.check(source, doc, glossary) if p.severity == "error"]
+        if errors and not force:
+            results.append(Approval(rel, False, (*(str(p) for p in errors),
+                                                 "fix these, or approve anyway with --force")))
+            continue
+        path = center.settings.root / doc.path
+        block = {"source_hash": source.source_hash, "status": "reviewed", "reviewed_by": by,
+                 "reviewed_on": today or dt.date.today()}
+        write_atomic(path, set_translation_block(path.read_bytes(), block))
+        notes = ["adopted: it had no translation: block" if entry.status == "untracked" else ""]
+        if memory.learn(with_meta(source), with_meta(doc)):
+            notes.append(f"memory: {len([b for b in source.blocks if b.kind != 'code']) + 1} blocks learned")
+        else:
+            notes.append(f"memory: not fed: its {len(doc.blocks)} blocks do not line up with the "
+                         f"{len(source.blocks)} blocks of {source.path} (translate block by block to reuse them)")
+        results.append(Approval(rel, True, tuple(n for n in notes if n)))
+    memory.save()
+    return results
+
+
+def set_translation_block(data: bytes, block: dict[str, object]) -> str:
+    """The file with its `translation:` block replaced (or added); every other line kept as it was."""
+    text = data.decode("utf-8-sig")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    split = frontmatter.split(text.replace("\r\n", "\n"))
+    kept, skipping = [], False
+    for line in (split.yaml_text or "").split("\n"):
+        if re.match(r"^translation\s*:", line):
+            skipping = True
+        elif not (skipping and (line.startswith((" ", "\t")) or not line.strip())):
+            skipping = False
+            kept.append(line)
+    head = "\n".join(kept).rstrip("\n")
+    dumped = yaml.safe_dump({"translation": block}, allow_unicode=True, sort_keys=False)
+    result = f"---\n{head}\n{dumped}---\n{split.body}"
+    return result.replace("\n", newline)
