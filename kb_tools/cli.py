@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="exit 1 when a language breaks its policy")
     p = sub.add_parser("check", help="validate front matter, links, images and translations")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--search", action="store_true", help="also check the golden queries of search/queries/")
+    p = sub.add_parser("index", help="build or update the Whoosh index of every language")
+    p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
+    p = sub.add_parser("search", help="search the help center")
+    p.add_argument("query")
+    p.add_argument("--lang", default=None, metavar="LANG", help="default: the source language")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("new", help="scaffold a source article")
     p.add_argument("path", help="path inside the source language folder, e.g. security/passkeys.md")
     p.add_argument("--title", required=True)
@@ -62,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
     p.add_argument("--force", action="store_true", help="rebuild languages whose inputs did not change")
     p.add_argument("--jobs", type=int, default=0, help="parallel builds (default: one per core)")
-    p = sub.add_parser("serve", help="preview one language with live reload")
+    p = sub.add_parser("serve", help="preview one language with live reload, or serve the search API")
     p.add_argument("--lang", default=None, metavar="LANG")
     p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
+    p.add_argument("--api", action="store_true", help="serve GET /api/search?q=&lang=&limit= instead")
     p = sub.add_parser("i18n", help="maintain the UI catalogs in locales/")
     p.add_argument("action", choices=["extract", "update", "compile"])
     p.add_argument("--check", action="store_true", help="with update: write nothing, exit 1 if any is untranslated")
@@ -74,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             return _status(settings, args.languages, args.format, args.check)
         if args.command == "check":
-            return _check(settings, args.strict)
+            return _check(settings, args.strict, args.search)
+        if args.command == "index":
+            return _index(settings, tuple(args.languages))
+        if args.command == "search":
+            return _search(settings, args.query, args.lang, args.limit, args.json)
         if args.command == "approve":
             return _approve(settings, args.language, args.paths, args.by, args.force)
         if args.command == "diff":
@@ -85,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             return _draft(settings, args)
         if args.command == "build":
             return _build(args.config, args.languages, args.force, args.jobs)
+        if args.command == "serve" and args.api:
+            return _serve_api(settings, args.dev_addr)
         if args.command == "serve":
             return _serve(settings, args.config, args.lang, args.dev_addr)
         if args.command == "i18n":
@@ -169,8 +185,13 @@ def _clip(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _check(settings: config.Settings, strict: bool) -> int:
-    problems = checks.check(content.scan(settings))
+def _check(settings: config.Settings, strict: bool, golden: bool = False) -> int:
+    center = content.scan(settings)
+    problems = checks.check(center)
+    if golden:
+        from kb_tools import search
+
+        problems += search.golden(center)
     for problem in problems:
         label = "" if problem.severity == "error" else "warning: "
         out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
@@ -290,6 +311,58 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     for outcome in failed:
         err.print(f"kb: {outcome.detail}", markup=False)
     return 1 if failed else 0
+
+
+def _index(settings: config.Settings, languages: tuple[str, ...]) -> int:
+    from kb_tools import search
+
+    center = content.scan(settings)
+    for lang in languages or settings.languages:
+        if lang not in settings.languages:
+            raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+        report = search.update(center, lang)
+        out.print(f"{lang}: {len(report.updated)} indexed, {len(report.removed)} removed, {report.unchanged} unchanged",
+                  markup=False)
+    return 0
+
+
+def _search(settings: config.Settings, query: str, lang: str | None, limit: int, as_json: bool) -> int:
+    from kb_tools import search
+
+    lang = lang or settings.source_language
+    if lang not in settings.languages:
+        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+    search.update(content.scan(settings), lang)
+    searcher = search.Searcher(settings.root, lang)
+    try:
+        hits = searcher.search(query, limit)
+    finally:
+        searcher.close()
+    if as_json:
+        print(json.dumps({"query": query, "lang": lang, "results": [h.to_json() for h in hits]}, ensure_ascii=False,
+                         indent=2))
+        return 0
+    for number, hit in enumerate(hits, start=1):
+        label = f" [{hit.lang}]" if hit.lang != lang else ""
+        out.print(f"{number}. {hit.title}{label}  {hit.path}  ({hit.status})", markup=False)
+        snippet = re.sub(r"</?mark[^>]*>", "**", re.sub(r"\s+", " ", hit.snippet))
+        out.print(f"   {snippet}", markup=False)
+    if not hits:
+        out.print("no results", markup=False)
+    return 0
+
+
+def _serve_api(settings: config.Settings, address: str) -> int:
+    from wsgiref.simple_server import make_server
+
+    from kb_tools import api
+
+    host, _, port = address.rpartition(":")
+    app = api.App(settings)
+    with make_server(host or "127.0.0.1", int(port), app, handler_class=api.QuietHandler) as server:
+        out.print(f"search API on http://{host or '127.0.0.1'}:{port}/api/search?q=...&lang=...", markup=False)
+        server.serve_forever()
+    return 0
 
 
 def _build(config_file: Path, languages: list[str], force: bool, jobs: int) -> int:

@@ -81,7 +81,8 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
     where = f"{name}: plugins.kb"
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: must be a mapping of options, not {options!r}")
-    unknown = set(options) - {"source_language", "languages", "policies", "language", "feedback_url", "search"}
+    known = {"source_language", "languages", "policies", "language", "feedback_url", "search", "related"}
+    unknown = set(options) - known
     if unknown:
         raise ConfigError(f"{where}: unknown option {sorted(unknown)[0]!r}: use source_language, languages or policies")
     source = options.get("source_language", "en")

@@ -24,10 +24,11 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from kb_tools import content, helpcenter, i18n, publish
+from kb_tools import content, helpcenter, i18n, publish, search
 from kb_tools.config import Settings, from_mapping
 from kb_tools.errors import ConfigError
 from kb_tools.history import last_changed
+from kb_tools.publish import page_url
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class KbPluginConfig(base.Config):
     """Where "Was this helpful?" answers go (a form POST); no control at all when unset."""
     search = c.Type(bool, default=True)
     """Index the built site with Pagefind for offline in-browser search."""
+    related = c.Type(bool, default=True)
+    """Show up to five related articles under each article (from the Whoosh index)."""
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
@@ -116,6 +119,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if home and home.title and home_plan and not home_plan.show_source:
             config.site_name = home.title  # the header names the help center in the reader's language
         self.dates = last_changed(self.root, self.settings.docs_dir)
+        self.related: dict[str, list[tuple[str, str]]] = {}
+        if self.config.related:
+            search.update(self.center, lang)  # only what changed since the last build is re-indexed
+            self.related = search.related_map(self.root, lang)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -185,6 +192,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             "changed_on": i18n.long_date(plan.changed_on, self.lang) if plan and plan.changed_on else "",
             "fallback": bool(plan and plan.show_source and self.lang != source),
             "updated": i18n.long_date(updated, self.lang) if updated else "",
+            "related": [(page_url(rel), title) for rel, title in self.related.get(page.file.src_uri, [])],
         }
         return context
 

@@ -50,6 +50,14 @@ def _plan(entry: Entry, publish_machine: bool) -> PagePlan:
     return PagePlan(entry.rel, False, "")  # current, untracked, and the source language itself
 
 
+def page_url(rel: str) -> str:
+    """The URL path MkDocs gives a Markdown file (directory URLs): a/b.md -> a/b/, a/index.md -> a/."""
+    stem = rel[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(\s*#{1,6}\s+.*?)\s*#*\s*$")
 _HEADING_ID = re.compile(r"\{:?\s*#[\w-]+[^}]*\}\s*$")

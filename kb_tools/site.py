@@ -24,6 +24,7 @@ from kb_tools import config as config_mod
 from kb_tools import content, i18n
 from kb_tools.errors import ConfigError, KbError
 from kb_tools.fsutil import write_atomic
+from kb_tools.publish import page_url
 
 STAMP = ".kb-build"  # in site/<lang>/: the hash of the inputs it was built from
 
@@ -138,14 +139,6 @@ def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.root, capture_output=True, text=True)
     digest.update(head.stdout.encode())  # stale notices and dates come from git history
     return digest.hexdigest()
-
-
-def page_url(rel: str) -> str:
-    """The URL path MkDocs gives a Markdown file (directory URLs): a/b.md -> a/b/, a/index.md -> a/."""
-    stem = rel[: -len(".md")]
-    if stem == "index" or stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
 
 
 def write_root(settings: config_mod.Settings, site: Path) -> None:

@@ -17,7 +17,7 @@ os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
 
 def copy_sample(target: Path) -> Path:
-    for name in ("docs", "locales", "overrides", "mkdocs.yml"):
+    for name in ("docs", "locales", "overrides", "search", "mkdocs.yml"):
         copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
         copy(REPO / name, target / name)
     return target
@@ -195,3 +195,16 @@ def test_localize_gives_source_anchors_only_when_headings_line_up() -> None:
     assert "### 限额 {#daily-limits}" in result and '!!! tip "提示"' in result
     misaligned = "## 网络费用\n\n## 多出来的标题\n"
     assert localize(misaligned, tuple(source), {}) == misaligned
+
+
+def test_articles_show_related_articles_in_the_readers_language(sample: Path) -> None:
+    page = html(sample, "zh", "security/enable-2fa.md")
+    related = re.search(r'<nav class="kb-related".*?</nav>', page, re.S)
+    assert related and i18n.translations(sample, "zh").gettext("Related articles") in related.group(0)
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', related.group(0))
+    assert 1 <= len(links) <= 5
+    page_dir = sample / "site/zh/security/enable-2fa"
+    for href, _ in links:
+        assert (page_dir / href / "index.html").resolve().exists(), href  # a page of the zh site
+        assert not href.endswith("security/enable-2fa/")  # not the article itself
+    assert any(re.search(r"[\u4e00-\u9fff]", title) for _, title in links)  # titles in Chinese

@@ -1,0 +1,388 @@
+"""The Whoosh index of every language: kb index, kb search, related articles and golden queries.
+
+Whoosh comes from whoosh-reloaded, the maintained fork of Whoosh (the original's last release was
+2016). Analyzers per language: stemming for English and other spaced languages; Chinese segmented
+with jieba plus the help center's own dictionary (search/dictionary/zh.txt), with token positions
+counted in tokens so quoted phrases work; Japanese and Korean as CJK bigrams. Each language's index
+holds what its site shows: translations, and source articles where the site falls back to them,
+marked with their real language.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import highlight, index
+from whoosh.analysis import (
+    Analyzer,
+    LanguageAnalyzer,
+    LowercaseFilter,
+    StandardAnalyzer,
+    StemmingAnalyzer,
+    Token,
+    Tokenizer,
+)
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.query import FuzzyTerm, Or, Query
+
+from kb_tools.blocks import short_hash
+from kb_tools.content import Document, HelpCenter
+from kb_tools.errors import KbError, Problem
+from kb_tools.fsutil import write_atomic
+from kb_tools.publish import plan
+
+log = logging.getLogger(__name__)
+
+INDEX_DIR = ".kb-cache/whoosh"
+_SCHEMA_VERSION = "1"
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK = re.compile(f"[{_CJK_CHARS}]+|[^\\W_{_CJK_CHARS}]+")  # runs of CJK characters, or other words
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"[*_`#>|]+|\{:?\s*#[\w-]+[^}]*\}")
+
+
+class BigramTokenizer(Tokenizer):  # type: ignore[misc]
+    """Japanese and Korean without a dictionary: overlapping character pairs of CJK runs, words elsewhere."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in _CJK.finditer(unicodedata.normalize("NFKC", value)):
+            run, at = match.group(0), match.start()
+            pieces = [(run, 0)] if not _is_cjk(run[0]) or len(run) == 1 else \
+                [(run[i:i + 2], i) for i in range(len(run) - 1)]
+            for text, offset in pieces:
+                token.text, token.boost, token.stopped = text, 1.0, False
+                if keeporiginal:
+                    token.original = text
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start_char + at + offset, start_char + at + offset + len(text)
+                pos += 1
+                yield token
+
+
+class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
+    """Chinese words by jieba, with the help center's own terms; positions count words, not characters."""
+
+    def __init__(self, words: tuple[str, ...] = ()) -> None:
+        self.words = words
+        self._jieba: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:  # Whoosh pickles the schema: keep the words, not jieba
+        return {"words": self.words}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.words, self._jieba = state["words"], None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JiebaTokenizer) and other.words == self.words
+
+    def __hash__(self) -> int:
+        return hash(self.words)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        if self._jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            self._jieba = jieba.Tokenizer()
+            for word in self.words:
+                self._jieba.add_word(word, freq=100000)  # our terms win over the general dictionary's splits
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for word, start, end in self._jieba.tokenize(unicodedata.normalize("NFKC", value)):
+            if not _CJK.fullmatch(word):
+                continue  # spaces and punctuation
+            token.text, token.boost, token.stopped = word, 1.0, False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            pos += 1
+            yield token
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(re.match(f"[{_CJK_CHARS}]", char))
+
+
+def analyzer(root: Path, lang: str) -> Analyzer:
+    """The analyzer of a language (the same for documents and queries)."""
+    base = lang.split("-")[0]
+    if base == "zh":
+        return JiebaTokenizer(tuple(_lines(root / "search/dictionary/zh.txt"))) | LowercaseFilter()
+    if base in ("ja", "ko"):
+        return BigramTokenizer() | LowercaseFilter()
+    if base == "en":
+        return StemmingAnalyzer()
+    try:
+        return LanguageAnalyzer(base)
+    except Exception:  # no stemmer for this language in Whoosh: words, lowercased
+        return StandardAnalyzer(stoplist=None)
+
+
+def schema(root: Path, lang: str, source_lang: str) -> Schema:
+    """Fields for what a site shows in its language, and *_src fields for fallback text in the source language."""
+    own, src = analyzer(root, lang), analyzer(root, source_lang)
+    cjk = lang.split("-")[0] in ("zh", "ja", "ko")
+    joined = "or" if cjk else "default"  # an unspaced query splits into many words: rank by how many match
+    return Schema(
+        path=ID(stored=True, unique=True), lang=ID(stored=True), status=ID(stored=True), stamp=STORED,
+        title=TEXT(analyzer=own, stored=True, field_boost=3.0, multitoken_query=joined),
+        headings=TEXT(analyzer=own, field_boost=1.5, multitoken_query=joined),
+        body=TEXT(analyzer=own, stored=True, multitoken_query=joined),
+        title_src=TEXT(analyzer=src, stored=True, field_boost=3.0),
+        headings_src=TEXT(analyzer=src, field_boost=1.5),
+        body_src=TEXT(analyzer=src, stored=True),
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.split("#")[0].strip()]
+
+
+def synonyms(root: Path, lang: str) -> list[list[str]]:
+    """Groups of words that mean the same to a reader: search/synonyms/<lang>.txt, one comma-separated group a line."""
+    lines = _lines(root / f"search/synonyms/{lang}.txt")
+    return [[word.strip() for word in line.split(",") if word.strip()] for line in lines]
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What kb index changed in one language."""
+
+    lang: str
+    updated: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+
+
+def index_dir(root: Path, lang: str) -> Path:
+    """Where the index of a language is kept."""
+    return root / INDEX_DIR / lang
+
+
+def _plain(text: str) -> str:
+    return _MARKUP.sub(" ", _LINK.sub(r"\1", text))
+
+
+def _fields(doc: Document, shown_lang: str, status: str) -> dict[str, Any]:
+    headings = " ".join(b.text for b in doc.blocks if b.kind == "heading")
+    body = "\n".join(_plain(b.text) for b in doc.blocks if b.kind != "heading")
+    description = doc.meta.get("description") if isinstance(doc.meta.get("description"), str) else ""
+    suffix = "" if doc.lang == shown_lang else "_src"
+    stamp = short_hash("\0".join([doc.path, status, doc.title, str(description), *(b.key for b in doc.blocks)]))
+    return {"lang": doc.lang, "status": status, "stamp": stamp, f"title{suffix}": doc.title,
+            f"headings{suffix}": headings, f"body{suffix}": f"{description}\n{body}"}
+
+
+def update(center: HelpCenter, lang: str) -> IndexReport:
+    """Bring the index of lang up to date, re-indexing only the articles that changed."""
+    root, source_lang = center.settings.root, center.settings.source_language
+    folder = index_dir(root, lang)
+    wanted = schema(root, lang, source_lang)
+    ix = None
+    if index.exists_in(str(folder)):
+        ix = index.open_dir(str(folder))
+        if ix.schema != wanted or (folder / "version").read_text() != _SCHEMA_VERSION:
+            ix.close()
+            ix = None
+    if ix is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        ix = index.create_in(str(folder), wanted)
+        (folder / "version").write_text(_SCHEMA_VERSION)
+    with ix.searcher() as searcher:
+        stamps = {fields["path"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
+    plans = plan(center, lang)
+    updated, removed = [], []
+    writer = ix.writer()
+    try:
+        for rel, page in sorted(plans.items()):
+            doc = center.source(rel) if page.show_source else center.docs[lang].get(rel)
+            if doc is None or not doc.readable:
+                continue
+            status = page.notice or "current"
+            fields = _fields(center.with_blocks(doc), lang, status)
+            draft = center.docs[lang].get(rel)
+            if page.show_source and draft and draft.readable and lang != center.settings.source_language:
+                # The site shows the source (a stale critical article, a draft in review): let readers
+                # find it with their own words too, from the translation it has.
+                own = _fields(center.with_blocks(draft), lang, status)
+                fields.update({k: own[k] for k in ("title", "headings", "body")})
+                fields["stamp"] = short_hash(fields["stamp"] + own["stamp"])
+            if stamps.get(rel) != fields["stamp"]:
+                writer.update_document(path=rel, **fields)
+                updated.append(rel)
+        for rel in set(stamps) - set(plans):
+            writer.delete_by_term("path", rel)
+            removed.append(rel)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    return IndexReport(lang, tuple(updated), tuple(sorted(removed)), len(plans) - len(updated))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    path: str
+    title: str
+    lang: str  # the language the article is written in (a fallback is in the source language)
+    status: str
+    score: float
+    snippet: str  # HTML: matched words in <mark>
+
+    def to_json(self) -> dict[str, Any]:
+        """The hit as plain data."""
+        return {"path": self.path, "title": self.title, "lang": self.lang, "status": self.status,
+                "score": round(self.score, 3), "snippet": self.snippet}
+
+
+class Searcher:
+    """Queries one language's index; keep one open to answer many queries fast."""
+
+    FIELDS = ("title", "headings", "body", "title_src", "headings_src", "body_src")
+
+    def __init__(self, root: Path, lang: str) -> None:
+        folder = index_dir(root, lang)
+        if not index.exists_in(str(folder)):
+            raise KbError(f"no search index for {lang}: run kb index")
+        self.root, self.lang = root, lang
+        self.ix = index.open_dir(str(folder))
+        self.searcher = self.ix.searcher()
+        self.parser = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
+        self.synonyms = synonyms(root, lang)
+        self.spaced = lang.split("-")[0] not in ("zh", "ja", "ko")
+
+    def close(self) -> None:
+        """Release the index files."""
+        self.searcher.close()
+        self.ix.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, text: str) -> Query:
+        """The query: the words as typed, OR the same with each synonym swapped in."""
+        variants = {text}
+        for group in self.synonyms:
+            for word in group:
+                pattern = rf"(?<!\w){re.escape(word)}(?!\w)" if self.spaced else re.escape(word)
+                if re.search(pattern, text, re.IGNORECASE):
+                    variants |= {re.sub(pattern, other, text, flags=re.IGNORECASE) for other in group}
+        return Or([self.parser.parse(variant) for variant in sorted(variants)])
+
+    def search(self, text: str, limit: int = 10) -> list[Hit]:
+        """Ranked results; for spaced languages, words one or two typos away count too."""
+        self.searcher = self.searcher.refresh()
+        # optimize=False: Whoosh's block-quality skipping can loop forever on some OR queries
+        results = self.searcher.search(self.query(text), limit=limit, optimize=False)
+        hits = [self._hit(r) for r in results]
+        if self.spaced and len(hits) < limit:
+            seen = {h.path for h in hits}
+            fuzzy = self._fuzzy(text)
+            if fuzzy is not None:
+                more = self.searcher.search(fuzzy, limit=limit, optimize=False)
+                hits += [self._hit(r) for r in more if r["path"] not in seen][: limit - len(hits)]
+        return hits
+
+    def _fuzzy(self, text: str) -> Query | None:
+        terms = []
+        for field in ("title", "headings", "body"):
+            for token in self.ix.schema[field].analyzer(text):
+                if len(token.text) >= 4:
+                    terms.append(FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2,
+                                           prefixlength=1))
+        return Or(terms) if terms else None
+
+    def _hit(self, result: Any) -> Hit:
+        fallback = result["lang"] != self.lang
+        field = "body_src" if fallback else "body"
+        result.results.fragmenter = highlight.ContextFragmenter(maxchars=180, surround=50)
+        result.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        snippet = result.highlights(field, top=2) or (result.get(field) or "").strip()[:160]
+        title = result.get("title_src" if fallback else "title") or result["path"]
+        return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet)
+
+    def related(self, path: str, limit: int = 5) -> list[tuple[str, str]]:
+        """(path, title) of up to `limit` articles most like the one at path."""
+        docnum = self.searcher.document_number(path=path)
+        if docnum is None:
+            return []
+        field = "body" if self.searcher.stored_fields(docnum)["lang"] == self.lang else "body_src"
+        found = self.searcher.more_like(docnum, field, top=limit, numterms=12)
+        return [(r["path"], r.get("title") or r.get("title_src") or r["path"]) for r in found]
+
+
+def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[str, str]]]:
+    """path -> up to `limit` related (path, title), for every article; cached until the index changes."""
+    with Searcher(root, lang) as searcher:
+        stamps = sorted(f"{f['path']}\0{f.get('stamp')}" for f in searcher.searcher.all_stored_fields())
+        stamp = short_hash("\n".join(stamps))
+        cache = index_dir(root, lang) / "related.json"
+        try:
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+            if cached.get("stamp") == stamp:
+                return {k: [tuple(pair) for pair in v] for k, v in cached["related"].items()}  # type: ignore[misc]
+        except (OSError, ValueError, AttributeError):
+            pass
+        found = {path.split("\0")[0]: searcher.related(path.split("\0")[0], limit) for path in stamps}
+    write_atomic(cache, json.dumps({"stamp": stamp, "related": found}, ensure_ascii=False))
+    return found
+
+
+def golden(center: HelpCenter, languages: tuple[str, ...] = ()) -> list[Problem]:
+    """search/queries/<lang>.tsv: each query must find its article in the top 5."""
+    problems = []
+    for lang in languages or center.settings.languages:
+        path = center.settings.root / "search" / "queries" / f"{lang}.tsv"
+        if not path.exists():
+            continue
+        update(center, lang)
+        searcher = Searcher(center.settings.root, lang)
+        try:
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if not line.strip() or line.startswith("#"):
+                    continue
+                query, _, expected = line.partition("\t")
+                shown = f"search/queries/{lang}.tsv"
+                if not expected.strip():
+                    problems.append(Problem(shown, number, "no expected article", "write: query<TAB>path.md"))
+                    continue
+                top = [hit.path for hit in searcher.search(query.strip(), limit=5)]
+                if expected.strip() not in top:
+                    problems.append(Problem(
+                        shown, number, f"'{query.strip()}' does not find {expected.strip()} in the top 5 "
+                        f"(found: {', '.join(top) or 'nothing'})",
+                        f"add the reader's words to the article, or a synonym to search/synonyms/{lang}.txt"))
+        finally:
+            searcher.close()
+    return problems

@@ -1,0 +1,145 @@
+"""kb index and kb search: every language's words found, synonyms, typos, fallbacks, golden queries, the API."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from wsgiref.simple_server import make_server
+
+import pytest
+from conftest import article, hash_of, scan, translation, write_kb
+from test_build import copy_sample
+
+from kb_tools import api, config, search
+
+EN = {
+    "withdraw.md": ("Withdrawal times", "Most withdrawals arrive within 30 minutes.\n\nCheck the withdrawal address."),
+    "address.md": ("Addresses", "Every coin has its own deposit address.\n\nWithdraw only after a test."),
+    "security.md": ("Two-factor authentication", "Turn on two-factor authentication for your account."),
+}
+ZH = {
+    "withdraw.md": ("提币时间", "如果您的提币处于处理中状态，请耐心等待。\n\n请检查提币地址。"),
+    "address.md": ("地址", "每个币种都有自己的充值地址。\n\n测试后再提币。"),
+    "security.md": ("双重验证", "为您的账户开启双重验证。"),
+}
+JA = {"withdraw.md": ("出金時間", "ほとんどの出金は30分以内に着金します。\n\n出金先アドレスを確認してください。")}
+KO = {"withdraw.md": ("출금 시간", "대부분의 출금은 30분 이내에 도착합니다.\n\n출금 주소를 확인하십시오.")}
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Path:
+    root = write_kb(tmp_path, {f"docs/en/{rel}": article(title, body + "\n") for rel, (title, body) in EN.items()},
+                    languages=("en", "zh", "ja", "ko"))
+    files = {"search/synonyms/zh.txt": "提币, 提现\n", "search/synonyms/en.txt": "2fa, two-factor\n",
+             "search/dictionary/zh.txt": "提币\n提币地址\n双重验证\n"}
+    for lang, texts in (("zh", ZH), ("ja", JA), ("ko", KO)):
+        for rel, (title, body) in texts.items():
+            files[f"docs/{lang}/{rel}"] = translation(title, body + "\n", hash_of(root, rel))
+    return write_kb(root, files, languages=("en", "zh", "ja", "ko"))
+
+
+def found(root: Path, lang: str, query: str) -> list[search.Hit]:
+    search.update(scan(root), lang)
+    with search.Searcher(root, lang) as searcher:
+        return searcher.search(query)
+
+
+def top(hits: list[search.Hit]) -> str:
+    return hits[0].path if hits else "nothing found"
+
+
+def test_a_chinese_word_inside_an_unspaced_sentence_is_found(center: Path) -> None:
+    hits = found(center, "zh", "处理中")
+    assert top(hits) == "withdraw.md"
+    assert "<mark" in hits[0].snippet and "处理中" in hits[0].snippet
+
+
+def test_a_quoted_chinese_phrase_matches_only_where_the_words_are_together(center: Path) -> None:
+    assert [h.path for h in found(center, "zh", '"提币地址"')] == ["withdraw.md"]
+    # address.md has 提币 and 地址, but not next to each other
+    assert {h.path for h in found(center, "zh", "提币 地址")} == {"withdraw.md", "address.md"}
+
+
+def test_synonyms_find_the_article_that_uses_the_other_word(center: Path) -> None:
+    assert "withdraw.md" in [h.path for h in found(center, "zh", "提现")]
+    assert [h.path for h in found(center, "en", "2fa")] == ["security.md"]
+
+
+def test_japanese_and_korean_queries_find_their_articles(center: Path) -> None:
+    assert top(found(center, "ja", "着金")) == "withdraw.md"
+    assert top(found(center, "ko", "출금 주소")) == "withdraw.md"
+
+
+def test_typos_are_forgiven_in_spaced_languages(center: Path) -> None:
+    assert top(found(center, "en", "withdrawl")) == "withdraw.md"
+
+
+def test_fallback_articles_are_in_every_index_with_their_real_language(center: Path) -> None:
+    hits = found(center, "ja", "two-factor")
+    assert [(h.path, h.lang, h.title) for h in hits] == [("security.md", "en", "Two-factor authentication")]
+    assert hits[0].status == "missing"
+
+
+def test_a_changed_article_is_reindexed_alone(center: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_kb(center, "index")
+    assert code == 0 and "zh: 3 indexed, 0 removed, 0 unchanged" in out
+    path = center / "docs/zh/address.md"
+    path.write_text(path.read_text().replace("测试后再提币。", "先小额测试，再提币。"))
+    code, out, _ = run_kb(center, "index", "--lang", "zh")
+    assert "zh: 1 indexed, 0 removed, 2 unchanged" in out
+    report = search.update(scan(center), "zh")
+    assert (report.updated, report.removed, report.unchanged) == ((), (), 3)
+    code, out, _ = run_kb(center, "search", "小额测试", "--lang", "zh", "--json")
+    assert json.loads(out)["results"][0]["path"] == "address.md"
+
+
+def test_golden_queries_of_the_sample_pass_and_a_bad_one_fails(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    root = copy_sample(tmp_path)
+    counts = {lang: sum(1 for line in (root / f"search/queries/{lang}.tsv").read_text().splitlines()
+                        if line.strip() and not line.startswith("#")) for lang in ("en", "zh", "ja", "es", "ko")}
+    assert counts["en"] >= 15 and counts["zh"] >= 15 and min(counts.values()) >= 8
+    code, out, _ = run_kb(root, "check", "--search")
+    assert code == 0, out
+    with (root / "search/queries/en.tsv").open("a") as handle:
+        handle.write("photosynthesis\tapi/rate-limits.md\n")
+    code, out, _ = run_kb(root, "check", "--search")
+    line = counts["en"] + 2
+    assert code == 1 and f"search/queries/en.tsv:{line}: 'photosynthesis' does not find api/rate-limits.md" in out
+
+
+@pytest.fixture
+def api_url(center: Path) -> Iterator[str]:
+    app = api.App(config.load(center / "mkdocs.yml"))
+    server = make_server("127.0.0.1", 0, app, handler_class=api.QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def get(url: str, method: str = "GET") -> tuple[int, dict]:  # type: ignore[type-arg]
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        assert error.headers["Content-Type"] == "application/json; charset=utf-8"
+        return error.code, json.loads(error.read())
+
+
+def test_search_api_answers_json_and_errors_as_json(api_url: str) -> None:
+    status, body = get(f"{api_url}/api/search?q=%E6%8F%90%E7%8E%B0&lang=zh&limit=2")  # 提现
+    assert status == 200 and body["lang"] == "zh" and body["results"][0]["path"] == "withdraw.md"
+    assert len(body["results"]) <= 2 and set(body["results"][0]) == {"path", "title", "lang", "status", "score",
+                                                                      "snippet"}
+    assert get(f"{api_url}/api/search?lang=zh") == (400, {"error": "q is missing: pass the words to search for"})
+    assert get(f"{api_url}/api/search?q={'x' * 201}")[0] == 400
+    assert get(f"{api_url}/api/search?q=fee&lang=fr")[1]["error"].startswith("unknown lang 'fr'")
+    assert get(f"{api_url}/api/search?q=fee&limit=none")[0] == 400
+    assert get(f"{api_url}/api/search?q=fee", method="POST")[0] == 405
+    assert get(f"{api_url}/other")[0] == 404
