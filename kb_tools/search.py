@@ -298,13 +298,13 @@ class Searcher:
                 pattern = rf"(?<!\w){re.escape(word)}(?!\w)" if self.spaced else re.escape(word)
                 if re.search(pattern, text, re.IGNORECASE):
                     variants |= {re.sub(pattern, other, text, flags=re.IGNORECASE) for other in group}
-        return Or([self.parser.parse(variant) for variant in sorted(variants)])
+        # normalize() merges the variants' shared words: Whoosh's match skipping loops on duplicated terms
+        return Or([self.parser.parse(variant) for variant in sorted(variants)]).normalize()
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Ranked results; for spaced languages, words one or two typos away count too."""
         self.searcher = self.searcher.refresh()
-        # optimize=False: Whoosh's block-quality skipping can loop forever on some OR queries
-        results = self.searcher.search(self.query(text), limit=limit, optimize=False)
+        results = self.searcher.search(self.query(text), limit=limit)
         hits = [self._hit(r) for r in results]
         if self.spaced and len(hits) < limit:
             seen = {h.path for h in hits}
