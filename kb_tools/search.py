@@ -10,6 +10,7 @@ marked with their real language.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, index
+from whoosh import index
 from whoosh.analysis import (
     Analyzer,
     LanguageAnalyzer,
@@ -50,32 +51,41 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`#>|]+|\{:?\s*#[\w-]+[^}]*\}")
 
 
-class BigramTokenizer(Tokenizer):  # type: ignore[misc]
-    """Japanese and Korean without a dictionary: overlapping character pairs of CJK runs, words elsewhere."""
+class _WordsTokenizer(Tokenizer):  # type: ignore[misc]
+    """A tokenizer from a function that yields (word, start, end): positions count words, not characters."""
+
+    def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
+        raise NotImplementedError
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs: Any) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for match in _CJK.finditer(unicodedata.normalize("NFKC", value)):
+        for pos, (word, start, end) in enumerate(self.pieces(unicodedata.normalize("NFKC", value)), start_pos):
+            token.text, token.boost, token.stopped = word, 1.0, False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class BigramTokenizer(_WordsTokenizer):
+    """Japanese and Korean without a dictionary: overlapping character pairs of CJK runs, words elsewhere."""
+
+    def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
+        for match in _CJK.finditer(text):
             run, at = match.group(0), match.start()
-            pieces = [(run, 0)] if not _is_cjk(run[0]) or len(run) == 1 else \
-                [(run[i:i + 2], i) for i in range(len(run) - 1)]
-            for text, offset in pieces:
-                token.text, token.boost, token.stopped = text, 1.0, False
-                if keeporiginal:
-                    token.original = text
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar, token.endchar = start_char + at + offset, start_char + at + offset + len(text)
-                pos += 1
-                yield token
+            if not _is_cjk(run[0]) or len(run) == 1:
+                yield run, at, at + len(run)
+            else:
+                yield from ((run[i:i + 2], at + i, at + i + 2) for i in range(len(run) - 1))
 
 
-class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
-    """Chinese words by jieba, with the help center's own terms; positions count words, not characters."""
+class JiebaTokenizer(_WordsTokenizer):
+    """Chinese words by jieba, with the help center's own terms."""
 
     def __init__(self, words: tuple[str, ...] = ()) -> None:
         self.words = words
@@ -93,9 +103,7 @@ class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
     def __hash__(self) -> int:
         return hash(self.words)
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+    def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
         if self._jieba is None:
             import jieba
 
@@ -103,20 +111,7 @@ class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
             self._jieba = jieba.Tokenizer()
             for word in self.words:
                 self._jieba.add_word(word, freq=100000)  # our terms win over the general dictionary's splits
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for word, start, end in self._jieba.tokenize(unicodedata.normalize("NFKC", value)):
-            if not _CJK.fullmatch(word):
-                continue  # spaces and punctuation
-            token.text, token.boost, token.stopped = word, 1.0, False
-            if keeporiginal:
-                token.original = word
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar, token.endchar = start_char + start, start_char + end
-            pos += 1
-            yield token
+        return ((w, start, end) for w, start, end in self._jieba.tokenize(text) if _CJK.fullmatch(w))
 
 
 def _is_cjk(char: str) -> bool:
@@ -304,14 +299,17 @@ class Searcher:
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Ranked results; for spaced languages, words one or two typos away count too."""
         self.searcher = self.searcher.refresh()
-        results = self.searcher.search(self.query(text), limit=limit)
-        hits = [self._hit(r) for r in results]
+        query = self.query(text)
+        results = self.searcher.search(query, limit=limit)
+        words = {t.decode() if isinstance(t, bytes) else str(t) for _, t in query.iter_all_terms()}
+        hits = [self._hit(r, words) for r in results]
         if self.spaced and len(hits) < limit:
             seen = {h.path for h in hits}
             fuzzy = self._fuzzy(text)
             if fuzzy is not None:
                 more = self.searcher.search(fuzzy, limit=limit, optimize=False)
-                hits += [self._hit(r) for r in more if r["path"] not in seen][: limit - len(hits)]
+                words |= {t.decode() if isinstance(t, bytes) else str(t) for _, t in fuzzy.iter_all_terms()}
+                hits += [self._hit(r, words) for r in more if r["path"] not in seen][: limit - len(hits)]
         return hits
 
     def _fuzzy(self, text: str) -> Query | None:
@@ -323,14 +321,11 @@ class Searcher:
                                            prefixlength=1))
         return Or(terms) if terms else None
 
-    def _hit(self, result: Any) -> Hit:
+    def _hit(self, result: Any, words: set[str]) -> Hit:
         fallback = result["lang"] != self.lang
-        field = "body_src" if fallback else "body"
-        result.results.fragmenter = highlight.ContextFragmenter(maxchars=180, surround=50)
-        result.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        snippet = result.highlights(field, top=2) or (result.get(field) or "").strip()[:160]
+        body = (result.get("body_src" if fallback else "body") or "").strip()
         title = result.get("title_src" if fallback else "title") or result["path"]
-        return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet)
+        return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet(body, words))
 
     def related(self, path: str, limit: int = 5) -> list[tuple[str, str]]:
         """(path, title) of up to `limit` articles most like the one at path."""
@@ -340,6 +335,24 @@ class Searcher:
         field = "body" if self.searcher.stored_fields(docnum)["lang"] == self.lang else "body_src"
         found = self.searcher.more_like(docnum, field, top=limit, numterms=12)
         return [(r["path"], r.get("title") or r.get("title_src") or r["path"]) for r in found]
+
+
+def snippet(text: str, words: set[str], width: int = 180) -> str:
+    """A window of text around the first query word, matched words in <mark> (HTML-escaped).
+
+    A string search, not Whoosh's highlighter: that one re-analyzes the whole article for every hit,
+    which costs more than the search itself for Chinese.
+    """
+    text = " ".join(text.split())
+    lower = text.lower()
+    found = sorted((lower.find(w.lower()), w) for w in words if len(w) > 1 and w.lower() in lower)
+    start = max(0, found[0][0] - width // 4) if found else 0
+    window = text[start:start + width]
+    marked = html.escape(window)
+    if found:
+        pattern = "|".join(re.escape(html.escape(w)) for w in sorted({w for _, w in found}, key=len, reverse=True))
+        marked = re.sub(f"({pattern})", r"<mark>\1</mark>", marked, flags=re.IGNORECASE)
+    return ("… " if start else "") + marked + (" …" if start + width < len(text) else "")
 
 
 def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[str, str]]]:
