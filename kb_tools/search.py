@@ -332,8 +332,12 @@ class Searcher:
         docnum = self.searcher.document_number(path=path)
         if docnum is None:
             return []
-        field = "body" if self.searcher.stored_fields(docnum)["lang"] == self.lang else "body_src"
-        found = self.searcher.more_like(docnum, field, top=limit, numterms=12)
+        stored = self.searcher.stored_fields(docnum)
+        suffix = "" if stored["lang"] == self.lang else "_src"
+        # Key terms from the title (twice) and the opening, not the whole article: what it is about,
+        # at a fraction of the cost of analyzing every article again for every build.
+        about = f"{stored.get('title' + suffix) or ''} " * 2 + (stored.get("body" + suffix) or "")[:600]
+        found = self.searcher.more_like(docnum, "body" + suffix, text=about, top=limit, numterms=10)
         return [(r["path"], r.get("title") or r.get("title_src") or r["path"]) for r in found]
 
 
@@ -356,20 +360,29 @@ def snippet(text: str, words: set[str], width: int = 180) -> str:
 
 
 def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[str, str]]]:
-    """path -> up to `limit` related (path, title), for every article; cached until the index changes."""
+    """path -> up to `limit` related (path, title), for every article.
+
+    Kept between builds: only articles that changed (or whose related articles went away) are
+    looked up again, so editing one article costs one lookup, not one per article.
+    """
+    cache = index_dir(root, lang) / "related.json"
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cached = {}
     with Searcher(root, lang) as searcher:
-        stamps = sorted(f"{f['path']}\0{f.get('stamp')}" for f in searcher.searcher.all_stored_fields())
-        stamp = short_hash("\n".join(stamps))
-        cache = index_dir(root, lang) / "related.json"
-        try:
-            cached = json.loads(cache.read_text(encoding="utf-8"))
-            if cached.get("stamp") == stamp:
-                return {k: [tuple(pair) for pair in v] for k, v in cached["related"].items()}  # type: ignore[misc]
-        except (OSError, ValueError, AttributeError):
-            pass
-        found = {path.split("\0")[0]: searcher.related(path.split("\0")[0], limit) for path in stamps}
-    write_atomic(cache, json.dumps({"stamp": stamp, "related": found}, ensure_ascii=False))
-    return found
+        stored = {f["path"]: f for f in searcher.searcher.all_stored_fields()}
+        entries = {}
+        for path, fields in sorted(stored.items()):
+            old = cached.get(path) if isinstance(cached, dict) else None
+            if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
+                entries[path] = old
+            else:
+                entries[path] = {"stamp": fields.get("stamp"), "related": [p for p, _ in searcher.related(path, limit)]}
+    if entries != cached:
+        write_atomic(cache, json.dumps(entries, ensure_ascii=False))
+    titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}
+    return {path: [(p, titles[p]) for p in entry["related"]] for path, entry in entries.items()}
 
 
 def golden(center: HelpCenter, languages: tuple[str, ...] = ()) -> list[Problem]:

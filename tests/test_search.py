@@ -143,3 +143,20 @@ def test_search_api_answers_json_and_errors_as_json(api_url: str) -> None:
     assert get(f"{api_url}/api/search?q=fee&limit=none")[0] == 400
     assert get(f"{api_url}/api/search?q=fee", method="POST")[0] == 405
     assert get(f"{api_url}/other")[0] == 404
+
+
+def test_related_articles_are_looked_up_again_only_for_what_changed(center: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    search.update(scan(center), "zh")
+    first = search.related_map(center, "zh")
+    assert first["withdraw.md"] and all(path != "withdraw.md" for path, _ in first["withdraw.md"])
+    looked_up: list[str] = []
+    real = search.Searcher.related
+    monkeypatch.setattr(search.Searcher, "related", lambda self, path, limit=5: looked_up.append(path) or
+                        real(self, path, limit))
+    assert search.related_map(center, "zh") == first and looked_up == []
+    path = center / "docs/zh/address.md"
+    path.write_text(path.read_text().replace("测试后再提币。", "先小额测试，再提币。"))
+    search.update(scan(center), "zh")
+    search.related_map(center, "zh")
+    assert looked_up == ["address.md"]
