@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "draft":
             return _draft(settings, args)
         if args.command == "build":
-            return _build(args.config, args.languages, args.force, args.jobs)
+            return _build(settings, args.config, args.languages, args.force, args.jobs)
         if args.command == "serve" and args.api:
             return _serve_api(settings, args.dev_addr)
         if args.command == "serve":
@@ -114,9 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _status(settings: config.Settings, languages: list[str], fmt: str, check: bool) -> int:
-    unknown = [lang for lang in languages if lang not in settings.languages]
-    if unknown:
-        raise KbError(f"unknown language {unknown[0]!r}: use one of {', '.join(settings.languages)}")
+    for lang in languages:
+        _language(settings, lang)
     center = content.scan(settings, blocks=False)
     report = status.explain_stale(center, status.compute(center, tuple(languages) or None))
     broken = status.violations(center, report)
@@ -199,6 +198,12 @@ def _check(settings: config.Settings, strict: bool, golden: bool = False) -> int
     warnings = len(problems) - errors
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (strict and warnings) else 0
+
+
+def _language(settings: config.Settings, lang: str) -> str:
+    if lang not in settings.languages:
+        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+    return lang
 
 
 def _target_language(settings: config.Settings, lang: str) -> str:
@@ -318,9 +323,7 @@ def _index(settings: config.Settings, languages: tuple[str, ...]) -> int:
 
     center = content.scan(settings)
     for lang in languages or settings.languages:
-        if lang not in settings.languages:
-            raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
-        report = search.update(center, lang)
+        report = search.update(center, _language(settings, lang))
         out.print(f"{lang}: {len(report.updated)} indexed, {len(report.removed)} removed, {report.unchanged} unchanged",
                   markup=False)
     return 0
@@ -329,9 +332,9 @@ def _index(settings: config.Settings, languages: tuple[str, ...]) -> int:
 def _search(settings: config.Settings, query: str, lang: str | None, limit: int, as_json: bool) -> int:
     from kb_tools import search
 
-    lang = lang or settings.source_language
-    if lang not in settings.languages:
-        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+    lang = _language(settings, lang or settings.source_language)
+    if limit < 1:
+        raise KbError(f"--limit {limit}: give at least 1")
     search.update(content.scan(settings), lang)
     searcher = search.Searcher(settings.root, lang)
     try:
@@ -358,19 +361,25 @@ def _serve_api(settings: config.Settings, address: str) -> int:
     from kb_tools import api
 
     host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        raise KbError(f"--dev-addr {address!r}: write HOST:PORT, e.g. 127.0.0.1:8000")
     app = api.App(settings)
-    with make_server(host or "127.0.0.1", int(port), app, handler_class=api.QuietHandler) as server:
+    try:
+        server = make_server(host or "127.0.0.1", int(port), app, handler_class=api.QuietHandler)
+    except OSError as exc:
+        raise KbError(f"cannot listen on {address}: {exc.strerror}: choose another --dev-addr") from None
+    with server:
         out.print(f"search API on http://{host or '127.0.0.1'}:{port}/api/search?q=...&lang=...", markup=False)
         server.serve_forever()
     return 0
 
 
-def _build(config_file: Path, languages: list[str], force: bool, jobs: int) -> int:
+def _build(settings: config.Settings, config_file: Path, languages: list[str], force: bool, jobs: int) -> int:
     from kb_tools import site  # imports MkDocs: only for the commands that need it
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
-        total = len(languages) or len(config.load(config_file).languages)
+        total = len(languages) or len(settings.languages)
         task = progress.add_task("building languages", total=total)
         results = site.build(config_file, languages, force, jobs, on_done=lambda r: progress.advance(task))
     for result in results:
@@ -378,7 +387,6 @@ def _build(config_file: Path, languages: list[str], force: bool, jobs: int) -> i
         out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
         if result.message and result.outcome != "built":
             out.print(f"    {result.message}", markup=False)
-    settings = config.load(config_file)
     assert settings.site_dir is not None
     out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
     return 1 if any(r.outcome == "failed" for r in results) else 0
@@ -389,9 +397,7 @@ def _serve(settings: config.Settings, config_file: Path, lang: str | None, dev_a
 
     from kb_tools import site
 
-    lang = lang or settings.source_language
-    if lang not in settings.languages:
-        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+    lang = _language(settings, lang or settings.source_language)
     watch = [str(p) for p in (settings.docs_dir, settings.root / "locales") if p.exists()]
     serve(str(config_file), livereload=True, watch=watch, dev_addr=dev_addr,
           plugins=site.language_plugins(str(config_file), lang))

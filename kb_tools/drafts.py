@@ -20,6 +20,7 @@ from kb_tools import frontmatter, qa
 from kb_tools.blocks import Block
 from kb_tools.content import Document, HelpCenter, read_document
 from kb_tools.engines import Engine, EngineError
+from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
 from kb_tools.glossary import Glossary
 from kb_tools.history import Git, find_version
@@ -54,7 +55,7 @@ class Outcome:
     """What kb draft did with one article."""
 
     rel: str
-    result: str  # drafted, skipped
+    result: str  # drafted, skipped, failed
     detail: str = ""
     sent: int = 0  # pieces sent to the engine
     reused: int = 0
@@ -90,7 +91,7 @@ def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary
               for path in paths}
     unknown = wanted - set(center.docs[center.settings.source_language])
     if unknown:
-        raise EngineError(f"no source article {sorted(unknown)[0]}: give paths inside docs/"
+        raise KbError(f"no source article {sorted(unknown)[0]}: give paths inside docs/"
                           f"{center.settings.source_language}/")
     jobs, skipped = [], []
     for entry in compute(center, (lang,))[lang]:
@@ -166,7 +167,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     if engine.name == "memory" and job.reused == 0:
         return Outcome(job.rel, "skipped", "nothing of it is in the translation memory: use an online engine")
     terms = glossary.do_not_translate
-    sent_before = len(engine.sent_texts)
+    sent_before = engine.sent
     untranslated: list[str] = []
 
     def translate(block: Block) -> str:
@@ -221,7 +222,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     if problems or untranslated:
         translation["qa"] = untranslated + problems  # for the reviewer: kb check reports them too
     write_atomic(target, _file_text({**meta, "translation": translation}, body))
-    sent = len(engine.sent_texts) - sent_before
+    sent = engine.sent - sent_before
     return Outcome(job.rel, "drafted", sent=sent, reused=job.reused, qa=tuple(untranslated + problems))
 
 

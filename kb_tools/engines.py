@@ -64,7 +64,7 @@ class Engine:
         self.info = ENGINES[name]
         self.url, self.timeout, self.retries, self.backoff = url, timeout, retries, backoff
         self.sent_chars = 0
-        self.sent_texts: list[str] = []
+        self.sent = 0  # texts sent (cached results are not)
         self._client: Any = None
         self._db = _Cache(cache) if cache else None
 
@@ -94,7 +94,7 @@ class Engine:
         if not isinstance(result, str):
             raise EngineError(f"{self.name}: no translation came back for {text[:40]!r}")
         self.sent_chars += len(text)
-        self.sent_texts.append(text)
+        self.sent += 1
         if self._db:
             self._db.put(self._key(), text, result)
         return result

@@ -121,7 +121,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.dates = last_changed(self.root, self.settings.docs_dir)
         self.related: dict[str, list[tuple[str, str]]] = {}
         if self.config.related:
-            search.update(self.center, lang)  # only what changed since the last build is re-indexed
+            search.update(self.center, lang, self.plans)  # only what changed since the last build
             self.related = search.related_map(self.root, lang)
         return config
 

@@ -70,7 +70,7 @@ def dashboard(center: HelpCenter, report: dict[str, list[Entry]], today: dt.date
     return data
 
 
-def queue(center: HelpCenter, entries: list[Entry], dates: dict[str, str], today: dt.date) -> list[QueueItem]:
+def queue(entries: list[Entry], dates: dict[str, str], today: dt.date) -> list[QueueItem]:
     """The translations of one language a reviewer should look at, most urgent first."""
     items = []
     for entry in entries:
@@ -150,7 +150,7 @@ def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today:
     env = Environment(loader=PackageLoader("kb_tools", "templates/review"), autoescape=select_autoescape())
     env.globals.update(diff=word_diff_html, language_name=language_name, show=show)
     board = dashboard(center, report, today)
-    queues = {lang: queue(center, report[lang], dates, today) for lang in langs}
+    queues = {lang: queue(report[lang], dates, today) for lang in langs}
     write_atomic(out / "index.html", env.get_template("index.html").render(
         board=board, queues=queues, today=today.isoformat(), root="", source=center.settings.source_language))
     for lang in langs:

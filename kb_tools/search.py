@@ -39,7 +39,7 @@ from kb_tools.blocks import short_hash
 from kb_tools.content import Document, HelpCenter
 from kb_tools.errors import KbError, Problem
 from kb_tools.fsutil import write_atomic
-from kb_tools.publish import plan
+from kb_tools.publish import PagePlan, plan
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +191,11 @@ def _fields(doc: Document, shown_lang: str, status: str) -> dict[str, Any]:
             f"headings{suffix}": headings, f"body{suffix}": f"{description}\n{body}"}
 
 
-def update(center: HelpCenter, lang: str) -> IndexReport:
-    """Bring the index of lang up to date, re-indexing only the articles that changed."""
+def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = None) -> IndexReport:
+    """Bring the index of lang up to date, re-indexing only the articles that changed.
+
+    plans: what the site of lang shows, when the caller has it already (it asks git about stale pages).
+    """
     root, source_lang = center.settings.root, center.settings.source_language
     folder = index_dir(root, lang)
     wanted = schema(root, lang, source_lang)
@@ -209,7 +212,7 @@ def update(center: HelpCenter, lang: str) -> IndexReport:
         (folder / "version").write_text(_SCHEMA_VERSION)
     with ix.searcher() as searcher:
         stamps = {fields["path"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
-    plans = plan(center, lang)
+    plans = plan(center, lang) if plans is None else plans
     updated, removed = [], []
     writer = ix.writer()
     try:
