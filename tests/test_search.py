@@ -160,3 +160,11 @@ def test_related_articles_are_looked_up_again_only_for_what_changed(center: Path
     search.update(scan(center), "zh")
     search.related_map(center, "zh")
     assert looked_up == ["address.md"]
+
+
+def test_bad_search_arguments_get_one_clear_line(center: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    assert run_kb(center, "search", "fee", "--limit", "0")[1:] == ("", "kb: --limit 0: give at least 1\n")
+    _, _, err = run_kb(center, "search", "fee", "--lang", "fr")
+    assert err == "kb: unknown language 'fr': use one of en, zh, ja, ko\n"
+    code, _, err = run_kb(center, "serve", "--api", "--dev-addr", "localhost")
+    assert code == 2 and err == "kb: --dev-addr 'localhost': write HOST:PORT, e.g. 127.0.0.1:8000\n"
