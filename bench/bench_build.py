@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb_tools.content import read_document
+from kb_tools.scan import read_document
 
 ZH = "提币充值账户安全验证网络手续费地址钱包交易订单市场限额身份认证客服工单钓鱼密码设备会话白名单"
 EN = ("withdrawal deposit network fee address wallet confirm security account verify limit order market "

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from mt_server import API_KEY, MTServer, fake_translation  # the tests' LibreTranslate-compatible server
 
-from kb_tools.content import read_document
+from kb_tools.scan import read_document
 
 
 def paragraphs(i: int) -> list[str]:

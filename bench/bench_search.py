@@ -25,7 +25,8 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import OrGroup, QueryParser
 
-from kb_tools import config, content, search
+from kb_tools import config, search
+from kb_tools.scan import scan
 
 REPO = Path(__file__).resolve().parent.parent
 EN = ("withdrawal deposit network fee address wallet confirmation security account verification limit order market "
@@ -101,7 +102,7 @@ def bench(articles: int, lang: str, queries: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate(root, articles, lang)
-        center = content.scan(config.load(root / "mkdocs.yml"), use_cache=False)
+        center = scan(config.load(root / "mkdocs.yml"), use_cache=False)
         start = time.perf_counter()
         search.update(center, lang)
         kb_index = time.perf_counter() - start
@@ -124,7 +125,7 @@ def recall() -> dict[str, float]:
         for name in ("docs", "locales", "search", "mkdocs.yml"):
             (shutil.copytree if (REPO / name).is_dir() else shutil.copy)(REPO / name, Path(tmp) / name)
         settings = config.load(Path(tmp) / "mkdocs.yml")
-        center = content.scan(settings, use_cache=False)
+        center = scan(settings, use_cache=False)
         result = {}
         for lang in settings.languages:
             lines = [line.split("\t") for line in (REPO / f"search/queries/{lang}.tsv").read_text().splitlines()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from kb_tools.content import read_document
+from kb_tools.scan import read_document
 
 LANGS = ["en", "zh", "ja", "es", "ko", "ru", "de", "fr", "pt", "tr"]
 WORDS = ("withdrawal deposit network fee address wallet confirm security account verify limit order market "

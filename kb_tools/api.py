@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler
 
-from kb_tools import content, search
+from kb_tools import search
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
+from kb_tools.scan import scan
 
 MAX_QUERY = 200  # characters: longer is not a search a person or widget would send
 MAX_LIMIT = 50
@@ -29,7 +30,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        center = content.scan(settings)
+        center = scan(settings)
         for lang in settings.languages:
             search.update(center, lang)
         self.searchers = {lang: search.Searcher(settings.root, lang) for lang in settings.languages}

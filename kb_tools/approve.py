@@ -11,11 +11,11 @@ from pathlib import Path
 import yaml
 
 from kb_tools import frontmatter, qa
-from kb_tools.content import HelpCenter
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
 from kb_tools.glossary import Glossary
 from kb_tools.memory import Memory, with_meta
+from kb_tools.model import HelpCenter
 from kb_tools.status import entry_for
 
 

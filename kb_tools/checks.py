@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 from kb_tools import glossary as glossary_mod
 from kb_tools import qa
-from kb_tools.content import Document, HelpCenter
 from kb_tools.errors import Problem, Severity
+from kb_tools.model import Document, HelpCenter
 from kb_tools.status import entry_for
 
 
@@ -44,7 +44,7 @@ def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Gloss
     if entry.status == "untracked":
         found.append(Problem(doc.path, 1, "untracked: no translation: block",
                              f"review it against the source, then run: kb approve {doc.lang} {doc.rel}", "warning"))
-    for note in (doc.meta.get("translation") or {}).get("qa") or []:
+    for note in doc.translation.qa if doc.translation else ():
         found.append(Problem(doc.path, 1, f"kb draft left a note: {note}",
                              "resolve it, then delete it from translation.qa", "warning"))
     # A stale translation is expected to differ from the changed source until it is updated.

@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kb_tools import checks, config, content, scaffold, status
+from kb_tools import checks, config, scaffold, status
+from kb_tools.cache import CACHE_DIR
 from kb_tools.errors import KbError
 from kb_tools.history import word_diff
+from kb_tools.scan import scan
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 def _status(settings: config.Settings, languages: list[str], fmt: str, check: bool) -> int:
     for lang in languages:
         _language(settings, lang)
-    center = content.scan(settings, blocks=False)
+    center = scan(settings, blocks=False)
     report = status.explain_stale(center, status.compute(center, tuple(languages) or None))
     broken = status.violations(center, report)
     if fmt == "json":
@@ -185,7 +187,7 @@ def _clip(text: str, width: int = 70) -> str:
 
 
 def _check(settings: config.Settings, strict: bool, golden: bool = False) -> int:
-    center = content.scan(settings)
+    center = scan(settings)
     problems = checks.check(center)
     if golden:
         from kb_tools import search
@@ -218,7 +220,7 @@ def _approve(settings: config.Settings, lang: str, paths: list[str], by: str | N
 
     _target_language(settings, lang)
     terms, _ = glossary.load(settings.root)
-    results = approve.approve(content.scan(settings), lang, paths, approve.reviewer(settings.root, by), terms,
+    results = approve.approve(scan(settings), lang, paths, approve.reviewer(settings.root, by), terms,
                               Memory.load(settings.root, lang), force)
     for result in results:
         out.print(f"{'approved' if result.approved else 'not approved'} {lang} {result.rel}", markup=False)
@@ -229,7 +231,7 @@ def _approve(settings: config.Settings, lang: str, paths: list[str], by: str | N
 
 def _diff(settings: config.Settings, lang: str, path: str) -> int:
     _target_language(settings, lang)
-    center = content.scan(settings)
+    center = scan(settings)
     rel = path.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{settings.source_language}/")
     if center.source(rel) is None:
         raise KbError(f"no source article docs/{settings.source_language}/{rel}")
@@ -262,7 +264,7 @@ def _review(settings: config.Settings, languages: tuple[str, ...], out_dir: Path
 
     for lang in languages:
         _target_language(settings, lang)
-    index = review.build(content.scan(settings), out_dir or settings.root / "review", languages)
+    index = review.build(scan(settings), out_dir or settings.root / "review", languages)
     out.print(f"review: {index.resolve()}", markup=False)
     return 0
 
@@ -272,7 +274,7 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools.memory import Memory
 
     lang = _target_language(settings, args.language)
-    center = content.scan(settings)
+    center = scan(settings)
     terms, problems = glossary.load(settings.root)
     if problems:
         raise KbError(str(problems[0]))
@@ -281,7 +283,7 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
         err.print(f"warning: {note}", markup=False)
     memory.save()
     engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url,
-                            settings.root / content.CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
+                            settings.root / CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
     jobs, skipped = drafts.plan(center, lang, memory, engine, terms, tuple(args.paths), args.only)
     for line in skipped:
         out.print(f"skipped {line}", markup=False)
@@ -321,7 +323,7 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
 def _index(settings: config.Settings, languages: tuple[str, ...]) -> int:
     from kb_tools import search
 
-    center = content.scan(settings)
+    center = scan(settings)
     for lang in languages or settings.languages:
         report = search.update(center, _language(settings, lang))
         out.print(f"{lang}: {len(report.updated)} indexed, {len(report.removed)} removed, {report.unchanged} unchanged",
@@ -335,7 +337,7 @@ def _search(settings: config.Settings, query: str, lang: str | None, limit: int,
     lang = _language(settings, lang or settings.source_language)
     if limit < 1:
         raise KbError(f"--limit {limit}: give at least 1")
-    search.update(content.scan(settings), lang)
+    search.update(scan(settings), lang)
     searcher = search.Searcher(settings.root, lang)
     try:
         hits = searcher.search(query, limit)
@@ -375,13 +377,15 @@ def _serve_api(settings: config.Settings, address: str) -> int:
 
 
 def _build(settings: config.Settings, config_file: Path, languages: list[str], force: bool, jobs: int) -> int:
-    from kb_tools import site  # imports MkDocs: only for the commands that need it
+    from kb_tools import build
+    from kb_tools.mkdocs.runner import build_language  # imports MkDocs: only for the commands that need it
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         total = len(languages) or len(settings.languages)
         task = progress.add_task("building languages", total=total)
-        results = site.build(config_file, languages, force, jobs, on_done=lambda r: progress.advance(task))
+        results = build.build(config_file, build_language, languages, force, jobs,
+                              on_done=lambda r: progress.advance(task))
     for result in results:
         detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
         out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
@@ -393,14 +397,11 @@ def _build(settings: config.Settings, config_file: Path, languages: list[str], f
 
 
 def _serve(settings: config.Settings, config_file: Path, lang: str | None, dev_addr: str) -> int:
-    from mkdocs.commands.serve import serve
-
-    from kb_tools import site
+    from kb_tools.mkdocs.runner import serve
 
     lang = _language(settings, lang or settings.source_language)
     watch = [str(p) for p in (settings.docs_dir, settings.root / "locales") if p.exists()]
-    serve(str(config_file), livereload=True, watch=watch, dev_addr=dev_addr,
-          plugins=site.language_plugins(str(config_file), lang))
+    serve(str(config_file), lang, dev_addr, watch)
     return 0
 
 

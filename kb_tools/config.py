@@ -32,8 +32,29 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option of the kb plugin in mkdocs.yml: declared once, read by the CLI and the plugin alike."""
+
+    name: str
+    types: tuple[type, ...]
+    default: Any
+    help: str
+
+
+OPTIONS = (
+    Option("source_language", (str,), "en", "the language articles are written in, e.g. en"),
+    Option("languages", (list,), None, "every language of the help center, e.g. [en, zh, ja]"),
+    Option("policies", (dict,), None, "per language (or default): publish_machine and fail_on"),
+    Option("language", (str, type(None)), None, "the language one build publishes (kb build sets it)"),
+    Option("feedback_url", (str, type(None)), None, 'where "Was this helpful?" answers are posted'),
+    Option("search", (bool,), True, "false: no Pagefind index"),
+    Option("related", (bool,), True, "false: no related articles under each article"),
+)
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Where the help center is and which languages it has."""
+    """Where the help center is, which languages it has, and the kb plugin's options."""
 
     root: Path
     docs_dir: Path
@@ -43,6 +64,11 @@ class Settings:
     site_name: str = ""
     site_url: str = ""  # the site root; each language is published under <site_url><lang>/
     site_dir: Path | None = None  # where kb build writes site/<lang>/
+    language: str | None = None  # the language one build publishes (None: the source language)
+    feedback_url: str | None = None
+    search: bool = True
+    related: bool = True
+    config_file: Path | None = None  # the mkdocs.yml these settings were read from
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -73,33 +99,53 @@ def load(config_file: Path) -> Settings:
             options = plugin["kb"] or {}
     settings = from_mapping(config_file.parent, data.get("docs_dir") or "docs", options, name)
     return replace(settings, site_name=str(data.get("site_name") or ""), site_url=str(data.get("site_url") or ""),
-                   site_dir=config_file.parent / str(data.get("site_dir") or "site"))
+                   site_dir=config_file.parent / str(data.get("site_dir") or "site"), config_file=config_file)
 
 
 def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str = "mkdocs.yml") -> Settings:
-    """Validate the `kb` plugin options; every error names the option and quotes the value."""
+    """Validate the kb plugin's options; every error names its option and quotes the value, all at once."""
     where = f"{name}: plugins.kb"
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: must be a mapping of options, not {options!r}")
-    known = {"source_language", "languages", "policies", "language", "feedback_url", "search", "related"}
-    unknown = set(options) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown option {sorted(unknown)[0]!r}: use source_language, languages or policies")
-    source = options.get("source_language", "en")
-    languages = options.get("languages", [source])
-    if not isinstance(languages, list) or not all(isinstance(lang, str) and _LANG.match(lang) for lang in languages):
-        raise ConfigError(f"{where}.languages: {languages!r} is not a list of language codes: write e.g. [en, zh, ja]")
-    if not isinstance(source, str) or not _LANG.match(source):
-        raise ConfigError(f"{where}.source_language: {source!r} is not a language code: write e.g. en")
+    errors = []
+    known = {option.name: option for option in OPTIONS}
+    for key in sorted(set(options) - set(known), key=str):
+        errors.append(f"{where}.{key}: unknown option: use one of {', '.join(known)}")
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = options.get(option.name, option.default)
+        if value is None and option.default is None:
+            values[option.name] = None
+        elif isinstance(value, option.types) and not (isinstance(value, bool) and bool not in option.types):
+            values[option.name] = value
+        else:
+            errors.append(f"{where}.{option.name}: {value!r} is not valid: set it to {option.help}")
+    source = values.get("source_language", "en")
+    if isinstance(source, str) and not _LANG.match(source):
+        errors.append(f"{where}.source_language: {source!r} is not a language code: write e.g. en")
+    languages = values.get("languages") or [source]
+    if "languages" in values and not all(isinstance(lang, str) and _LANG.match(lang) for lang in languages):
+        errors.append(f"{where}.languages: {languages!r} is not a list of language codes: write e.g. [en, zh, ja]")
+        languages = [source]
     if source not in languages:
         languages = [source, *languages]
     policies = {}
-    for lang, raw in (options.get("policies") or {}).items():
+    for lang, raw in (values.get("policies") or {}).items():
         if lang != "default" and lang not in languages:
-            raise ConfigError(f"{where}.policies.{lang}: not one of the languages {languages}: "
-                              "add it or remove the policy")
-        policies[lang] = _policy(raw, f"{where}.policies.{lang}")
-    return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies)
+            errors.append(f"{where}.policies.{lang}: not one of the languages {languages}: add it or remove the policy")
+            continue
+        try:
+            policies[lang] = _policy(raw, f"{where}.policies.{lang}")
+        except ConfigError as exc:
+            errors.append(str(exc))
+    language = values.get("language")
+    if language is not None and language not in languages:
+        errors.append(f"{where}.language: {language!r} is not one of {languages}")
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies,
+                    language=language, feedback_url=values.get("feedback_url"),
+                    search=values.get("search", True), related=values.get("related", True))
 
 
 def _policy(raw: Any, where: str) -> Policy:

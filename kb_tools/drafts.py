@@ -18,13 +18,15 @@ import yaml
 
 from kb_tools import frontmatter, qa
 from kb_tools.blocks import Block
-from kb_tools.content import Document, HelpCenter, read_document
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
+from kb_tools.git import Git
 from kb_tools.glossary import Glossary
-from kb_tools.history import Git, find_version
+from kb_tools.history import find_version
 from kb_tools.memory import Memory, segment, with_meta
+from kb_tools.model import Document, HelpCenter
+from kb_tools.scan import read_document
 from kb_tools.status import compute
 
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -101,7 +103,7 @@ def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary
             continue
         source = center.source(entry.rel)
         assert source is not None
-        if source.meta.get("machine_translation") is False:
+        if not source.machine_translation:
             skipped.append(f"{entry.rel}: machine_translation: false (translate it by hand)")
             continue
         job = Job(entry.rel, entry.status, center.with_blocks(source))
@@ -197,7 +199,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
         return restored
 
     source = job.source
-    meta_blocks = with_meta(source)[: 2 if isinstance(source.meta.get("description"), str) else 1]
+    meta_blocks = with_meta(source)[: 2 if source.description is not None else 1]
     texts = {b.kind: translate(b) for b in meta_blocks}
     raw = (center.settings.root / source.path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     split = frontmatter.split(raw)
@@ -213,8 +215,8 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     meta: dict[str, object] = {"title": texts["title"]}
     if "description" in texts:
         meta["description"] = texts["description"]
-    if source.meta.get("tags"):
-        meta["tags"] = source.meta["tags"]
+    if source.tags:
+        meta["tags"] = list(source.tags)
     body = "\n".join(lines).strip("\n") + "\n"
     draft_doc = read_document(source.path.replace(f"/{source.lang}/", f"/{lang}/", 1), lang, job.rel,
                               _file_text({**meta, "translation": translation}, body).encode(), False)

@@ -1,15 +1,15 @@
-"""Git history: find the source version a translation was made from, and what changed since."""
+"""Source history: find the source version a translation was made from, and what changed since."""
 
 from __future__ import annotations
 
 import difflib
 import logging
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from kb_tools.blocks import Block
-from kb_tools.content import Document, read_document
+from kb_tools.git import Git
+from kb_tools.model import Document
+from kb_tools.scan import read_document
 
 log = logging.getLogger(__name__)
 
@@ -32,48 +32,6 @@ class Change:
     block_kind: str  # heading, paragraph, item...
     text: str  # current text ('' for removed)
     old_text: str  # text in the version translated ('' for added)
-
-
-class Git:
-    """Reads file versions from the git repository that holds the help center."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.prefix: str | None = None
-        try:
-            result = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True,
-                                    text=True, check=True)
-            self.prefix = result.stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            log.debug("%s is not in a git repository", root)
-
-    def versions(self, path: str) -> list[tuple[str, str]]:
-        """(commit, date) of every commit that changed path, newest first."""
-        if self.prefix is None:
-            return []
-        result = subprocess.run(["git", "log", "--format=%H %cs", "--", path], cwd=self.root,
-                                capture_output=True, text=True, check=False)
-        return [tuple(line.split(" ", 1)) for line in result.stdout.splitlines() if line]  # type: ignore[misc]
-
-    def read(self, commit: str, path: str) -> bytes | None:
-        """The file's bytes at a commit."""
-        result = subprocess.run(["git", "show", f"{commit}:{self.prefix}{path}"], cwd=self.root,
-                                capture_output=True, check=False)
-        return result.stdout if result.returncode == 0 else None
-
-
-def last_changed(root: Path, folder: Path) -> dict[str, str]:
-    """path (relative to root) -> ISO date of the newest commit that changed it, for every file in folder."""
-    result = subprocess.run(["git", "log", "--format=%x00%cs", "--name-only", "--relative", "--", str(folder)],
-                            cwd=root, capture_output=True, text=True, check=False)
-    dates: dict[str, str] = {}
-    date = ""
-    for line in result.stdout.splitlines():
-        if line.startswith("\0"):
-            date = line[1:]
-        elif line:
-            dates.setdefault(line, date)
-    return dates
 
 
 def find_version(git: Git, source: Document, wanted_hash: str) -> SourceVersion | None:
@@ -115,9 +73,8 @@ def changes(old: Document, new: Document) -> list[Change]:
     found = []
     if old.title != new.title:
         found.append(Change("changed", new.title_line, "title", new.title, old.title))
-    if old.meta.get("description") != new.meta.get("description"):
-        found.append(Change("changed", new.title_line, "description", str(new.meta.get("description", "")),
-                            str(old.meta.get("description", ""))))
+    if old.description != new.description:
+        found.append(Change("changed", new.title_line, "description", new.description or "", old.description or ""))
     matcher = difflib.SequenceMatcher(None, [b.key for b in old.blocks], [b.key for b in new.blocks], autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":

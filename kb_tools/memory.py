@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb_tools.blocks import Block, item_content, normalize_text, short_hash
-from kb_tools.content import Document
 from kb_tools.errors import ConfigError
 from kb_tools.fsutil import write_atomic
+from kb_tools.model import Document
 
 
 def memory_path(root: Path, lang: str) -> Path:
@@ -30,8 +30,8 @@ def pseudo_block(kind: str, text: str) -> Block:
 def with_meta(doc: Document) -> tuple[Block, ...]:
     """A document's title (and description) as blocks, then its body's blocks."""
     meta = [pseudo_block("title", doc.title)]
-    if isinstance(doc.meta.get("description"), str):
-        meta.append(pseudo_block("description", doc.meta["description"]))
+    if doc.description is not None:
+        meta.append(pseudo_block("description", doc.description))
     return (*meta, *doc.blocks)
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from kb_tools.blocks import Block, item_content
-from kb_tools.content import Document
 from kb_tools.errors import Problem, Severity
 from kb_tools.glossary import Glossary
+from kb_tools.model import Document
 
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
 _URL = re.compile(r"(?:https?://|mailto:)[\w\-.~:/?#@!$&*+;=%,]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)

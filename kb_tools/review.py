@@ -20,10 +20,11 @@ from markupsafe import Markup
 from kb_tools import glossary as glossary_mod
 from kb_tools import qa
 from kb_tools.blocks import Block
-from kb_tools.content import HelpCenter
 from kb_tools.fsutil import write_atomic
-from kb_tools.history import Change, last_changed
+from kb_tools.git import last_changed
+from kb_tools.history import Change
 from kb_tools.i18n import language_name
+from kb_tools.model import HelpCenter
 from kb_tools.status import STATUSES, Entry, compute, counts, explain_stale
 
 QUEUE_ORDER = {"stale-critical": 0, "stale": 1, "machine": 2, "untracked": 3}

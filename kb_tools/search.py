@@ -36,10 +36,10 @@ from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import FuzzyTerm, Or, Query
 
 from kb_tools.blocks import short_hash
-from kb_tools.content import Document, HelpCenter
 from kb_tools.errors import KbError, Problem
 from kb_tools.fsutil import write_atomic
-from kb_tools.publish import PagePlan, plan
+from kb_tools.model import Document, HelpCenter
+from kb_tools.reader import PagePlan, plan
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def _plain(text: str) -> str:
 def _fields(doc: Document, shown_lang: str, status: str) -> dict[str, Any]:
     headings = " ".join(b.text for b in doc.blocks if b.kind == "heading")
     body = "\n".join(_plain(b.text) for b in doc.blocks if b.kind != "heading")
-    description = doc.meta.get("description") if isinstance(doc.meta.get("description"), str) else ""
+    description = doc.description or ""
     suffix = "" if doc.lang == shown_lang else "_src"
     stamp = short_hash("\0".join([doc.path, status, doc.title, str(description), *(b.key for b in doc.blocks)]))
     return {"lang": doc.lang, "status": status, "stamp": stamp, f"title{suffix}": doc.title,

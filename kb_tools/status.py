@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kb_tools.content import Document, HelpCenter
-from kb_tools.history import Change, Git, changes, find_version
+from kb_tools.git import Git
+from kb_tools.history import Change, changes, find_version
+from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
-STATUSES = ("current", "machine", "stale", "missing", "orphan", "untracked", "invalid")
+__all__ = ["STATUSES", "Entry", "compute", "counts", "entry_for", "explain_stale", "violations"]
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Entry:
 
     lang: str
     rel: str
-    status: str
+    status: Status
     critical: bool
     path: str  # the translation's file, or the source's for a missing one
     reasons: tuple[str, ...] = ()  # for invalid: the errors; for stale: notes on history
@@ -59,7 +60,7 @@ def entry_for(center: HelpCenter, lang: str, rel: str) -> Entry:
         return Entry(lang, rel, "invalid", critical, doc.path, (reason,))
     if doc.translation.source_hash != source.source_hash:
         return Entry(lang, rel, "stale", critical, doc.path)
-    status = "current" if doc.translation.status == "reviewed" else "machine"
+    status: Status = "current" if doc.translation.status == "reviewed" else "machine"
     return Entry(lang, rel, status, critical, doc.path)
 
 
@@ -110,7 +111,7 @@ def _explain(git: Git, center: HelpCenter, source: Document, doc: Document
 
 def counts(entries: list[Entry]) -> dict[str, int]:
     """How many entries have each status."""
-    tally = dict.fromkeys(STATUSES, 0)
+    tally: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for entry in entries:
         tally[entry.status] += 1
     return tally
@@ -122,7 +123,7 @@ def violations(center: HelpCenter, report: dict[str, list[Entry]]) -> list[str]:
     for lang, entries in report.items():
         rules = center.settings.policy(lang).fail_on
         for entry in entries:
-            broken = [entry.status] if entry.status in rules else []
+            broken: list[str] = [entry.status] if entry.status in rules else []
             if entry.critical and f"{entry.status}-critical" in rules:
                 broken.append(f"{entry.status}-critical")
             for rule in broken:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from kb_tools import checks, config, content, status
+from kb_tools import build, checks, config, model, status
+from kb_tools import scan as scan_mod
 from kb_tools.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,9 +65,16 @@ def commit_all(root: Path, message: str) -> None:
     git(root, "commit", "-q", "-m", message)
 
 
-def scan(root: Path) -> content.HelpCenter:
+def scan(root: Path) -> model.HelpCenter:
     """Scan the help center at root without touching its cache."""
-    return content.scan(config.load(root / "mkdocs.yml"), use_cache=False)
+    return scan_mod.scan(config.load(root / "mkdocs.yml"), use_cache=False)
+
+
+def build_site(config_file: Path, *languages: str, force: bool = False) -> list[build.LanguageBuild]:
+    """kb build through MkDocs, as the CLI runs it."""
+    from kb_tools.mkdocs.runner import build_language
+
+    return build.build(config_file, build_language, languages, force)
 
 
 def hash_of(root: Path, rel: str, lang: str = "en") -> str:

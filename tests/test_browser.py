@@ -9,11 +9,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, build_site
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_build import copy_sample
 
-from kb_tools import i18n, site
+from kb_tools import i18n
+from kb_tools.reader import page_url
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -28,7 +29,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The built sample, served over HTTP on 127.0.0.1; yields its base URL."""
     root = copy_sample(tmp_path_factory.mktemp("browser"))
-    assert all(r.outcome == "built" for r in site.build(root / "mkdocs.yml"))
+    assert all(r.outcome == "built" for r in build_site(root / "mkdocs.yml"))
     handler = functools.partial(_QuietHandler, directory=str(root / "site"))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -73,7 +74,7 @@ def test_a_japanese_word_inside_a_sentence_is_found(server: str, page: Page) -> 
     page.goto(f"{server}/ja/")
     links = search(page, word)
     assert links
-    pages = {site.page_url(rel) for rel in having}
+    pages = {page_url(rel) for rel in having}
     assert all(link.split("#")[0].split("/ja/", 1)[1] in pages for link in links), links
 
 

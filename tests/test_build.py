@@ -8,10 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, article, commit_all, hash_of, scan, translation, write_kb
+from conftest import REPO, article, build_site, commit_all, hash_of, scan, translation, write_kb
 
-from kb_tools import i18n, site, status
+from kb_tools import i18n, status
 from kb_tools.cli import main
+from kb_tools.reader import page_url
 
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
@@ -27,13 +28,13 @@ def copy_sample(target: Path) -> Path:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample help center, copied and built once for this module."""
     root = copy_sample(tmp_path_factory.mktemp("sample"))
-    results = site.build(root / "mkdocs.yml")
+    results = build_site(root / "mkdocs.yml")
     assert [r.outcome for r in results] == ["built"] * 5, results
     return root
 
 
 def html(root: Path, lang: str, rel: str) -> str:
-    return (root / "site" / lang / site.page_url(rel) / "index.html").read_text(encoding="utf-8")
+    return (root / "site" / lang / page_url(rel) / "index.html").read_text(encoding="utf-8")
 
 
 def test_notices_are_exactly_on_the_pages_that_need_them(sample: Path) -> None:
@@ -162,7 +163,7 @@ def test_stale_notice_dates_and_admonition_titles_in_the_readers_locale(tmp_path
         commit_all(root, "fee change")
     finally:
         del os.environ["GIT_COMMITTER_DATE"], os.environ["GIT_AUTHOR_DATE"]
-    assert [r.outcome for r in site.build(root / "mkdocs.yml")] == ["built", "built"]
+    assert [r.outcome for r in build_site(root / "mkdocs.yml")] == ["built", "built"]
     page = html(root, "zh", "fees.md")
     assert "kb-notice--stale" in page and "2026年11月20日" in page
     assert f'<p class="admonition-title">{i18n.translations(root, "zh").gettext("Note")}</p>' in page
@@ -173,19 +174,19 @@ def test_was_this_helpful_is_off_by_default_and_posts_where_configured(tmp_path:
     files = {"docs/en/index.md": article("Help", "Welcome.\n"), "docs/en/fees.md": article("Fees", "Fee: 1 USDT.\n")}
     root = write_kb(tmp_path / "off", files, languages=("en",), extra=THEME)
     shutil.copytree(REPO / "overrides", root / "overrides")
-    assert [r.outcome for r in site.build(root / "mkdocs.yml")] == ["built"]
+    assert [r.outcome for r in build_site(root / "mkdocs.yml")] == ["built"]
     assert "kb-feedback" not in html(root, "en", "fees.md")
     root = write_kb(tmp_path / "on", files, languages=("en",), extra=THEME,
                     options="feedback_url: https://feedback.nimbusx.example/answers")
     shutil.copytree(REPO / "overrides", root / "overrides")
-    assert [r.outcome for r in site.build(root / "mkdocs.yml")] == ["built"]
+    assert [r.outcome for r in build_site(root / "mkdocs.yml")] == ["built"]
     page = html(root, "en", "fees.md")
     assert '<form class="kb-feedback" method="post" action="https://feedback.nimbusx.example/answers"' in page
 
 
 def test_localize_gives_source_anchors_only_when_headings_line_up() -> None:
     from kb_tools.blocks import split_blocks
-    from kb_tools.publish import localize
+    from kb_tools.reader import localize
 
     source = split_blocks("## Network fees\n\n```bash\n# not a heading\n```\n\n### Limits {#daily-limits}\n")
     translated = "## 网络费用\n\n```bash\n# not a heading\n```\n\n### 限额\n\n!!! tip\n    提示。\n"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kb_tools.blocks import Block
-from kb_tools.content import HelpCenter
+from kb_tools.model import HelpCenter
 from kb_tools.status import Entry, compute, explain_stale
 
 # Notices a reader can see, by the status of the translation and the language's policy.

@@ -1,0 +1,106 @@
+"""kb build: one site per language, built in parallel processes by a builder face, plus the site root.
+
+The builder is a function (config file, language, site folder) -> LanguageBuild that runs in a
+worker process; kb_tools.mkdocs.runner.build_language is the MkDocs one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb_tools import config as config_mod
+from kb_tools.errors import KbError
+from kb_tools.fsutil import write_atomic
+from kb_tools.siteroot import write_root
+
+STAMP = ".kb-build"  # in site/<lang>/: the hash of the inputs it was built from
+
+
+@dataclass(frozen=True)
+class LanguageBuild:
+    """How one language's build went."""
+
+    lang: str
+    outcome: str  # built, skipped, failed
+    seconds: float = 0.0
+    message: str = ""  # for failed: why; for built: warnings
+
+
+Builder = Callable[[str, str, str], "LanguageBuild"]
+
+
+def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), force: bool = False, jobs: int = 0,
+          on_done: Callable[[LanguageBuild], None] | None = None) -> list[LanguageBuild]:
+    """Build site/<lang>/ for each language (all by default) with builder, and the site root; returns each outcome.
+
+    builder must be a module-level function: it runs in another process.
+    """
+    settings = config_mod.load(config_file)
+    langs = tuple(languages) or settings.languages
+    unknown = [lang for lang in langs if lang not in settings.languages]
+    if unknown:
+        raise KbError(f"unknown language {unknown[0]!r}: use one of {', '.join(settings.languages)}")
+    assert settings.site_dir is not None
+    site = settings.site_dir.resolve()
+    stamps = {lang: inputs_hash(settings, lang) for lang in langs}
+    results: list[LanguageBuild] = []
+    todo = []
+    for lang in langs:
+        stamp = site / lang / STAMP
+        if not force and stamp.exists() and stamp.read_text() == stamps[lang]:
+            results.append(LanguageBuild(lang, "skipped", message="inputs unchanged since the last build"))
+            if on_done:
+                on_done(results[-1])
+        else:
+            todo.append(lang)
+    workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+    if todo:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(builder, str(config_file), lang, str(site / lang)): lang for lang in todo}
+            for future in as_completed(futures):
+                lang = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # a crashed worker fails its language alone
+                    result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
+                if result.outcome == "built":
+                    write_atomic(site / lang / STAMP, stamps[lang])
+                results.append(result)
+                if on_done:
+                    on_done(result)
+    write_root(settings, site)
+    return sorted(results, key=lambda r: langs.index(r.lang))
+
+
+def index_site(site_dir: str) -> None:
+    """Index a built site with Pagefind for offline in-browser search (it segments Chinese and Japanese)."""
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", site_dir, "--silent"],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise KbError(f"pagefind failed on {site_dir}: {result.stderr.strip() or result.stdout}")
+
+
+def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
+    """A hash of everything a language's site is made from: an equal hash means nothing to rebuild."""
+    digest = hashlib.sha256()
+    folders = [settings.docs_dir / lang, settings.docs_dir / settings.source_language,
+               settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent]
+    files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml"))]
+    for folder in folders:
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.root, capture_output=True, text=True)
+    digest.update(head.stdout.encode())  # stale notices and dates come from git history
+    return digest.hexdigest()
+
+

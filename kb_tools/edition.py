@@ -1,0 +1,167 @@
+"""One language's edition: everything a builder needs to publish that language's site.
+
+The core computes it (pages with their plans, the file each page shows, localized Markdown,
+titles, dates, related articles, notices, categories, contact data, translated UI); a face (the
+MkDocs plugin, `kb prepare`, or another builder) only maps it onto its builder's events or files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations
+
+from kb_tools import git, i18n, locale_data, reader, search
+from kb_tools.locale_data import HelpCenterData
+from kb_tools.model import HelpCenter
+from kb_tools.reader import PagePlan, page_url
+
+
+def N_(message: str) -> str:  # the gettext marker Babel extracts
+    """Mark a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
+# Default admonition titles, translated so that a zh page says 注意, not "Note".
+ADMONITION_TITLES = {
+    "note": N_("Note"), "abstract": N_("Abstract"), "info": N_("Info"), "tip": N_("Tip"),
+    "success": N_("Success"), "question": N_("Question"), "warning": N_("Warning"), "failure": N_("Failure"),
+    "danger": N_("Danger"), "bug": N_("Bug"), "example": N_("Example"), "quote": N_("Quote"),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One article of the edition."""
+
+    rel: str  # e.g. security/enable-2fa.md
+    url: str  # e.g. security/enable-2fa/
+    plan: PagePlan
+    shown_lang: str  # the language of the text shown: the edition's, or the source's for a fallback
+    file: Path  # the Markdown file whose text is shown
+    title: str
+    updated: str  # ISO date the shown file last changed ('' if unknown)
+    related: tuple[tuple[str, str], ...] = ()  # (url, title) of up to five related articles
+
+    @property
+    def fallback(self) -> bool:
+        """True when the page shows the source-language text."""
+        return self.plan.show_source
+
+
+@dataclass
+class Edition:
+    """The site of one language."""
+
+    center: HelpCenter
+    lang: str
+    pages: dict[str, Page]  # rel -> page; orphans are left out
+    assets: dict[str, Path]  # rel -> the folder it is published from (the language's own, or the source's)
+    data: HelpCenterData
+    translations: NullTranslations
+
+    @property
+    def source_lang(self) -> str:
+        """The language articles are written in."""
+        return self.center.settings.source_language
+
+    @property
+    def site_name(self) -> str:
+        """The help center's name in this language: the home page's title when it is translated."""
+        home = self.pages.get("index.md")
+        if home and not home.fallback and home.title:
+            return home.title
+        return self.center.settings.site_name
+
+    def gettext(self, message: str) -> str:
+        """A UI string in this language."""
+        return self.translations.gettext(message)
+
+    def admonition_titles(self) -> dict[str, str]:
+        """Default admonition titles in this language."""
+        return {kind: self.gettext(title) for kind, title in ADMONITION_TITLES.items()}
+
+    def markdown(self, rel: str, text: str | None = None) -> str:
+        """The Markdown a page publishes: a translation gets its source's anchors and translated titles."""
+        page = self.pages[rel]
+        if text is None:
+            text = page.file.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        source = self.center.source(rel)
+        if page.fallback or source is None or self.lang == self.source_lang:
+            return text
+        return reader.localize(text, self.center.with_blocks(source).blocks, self.admonition_titles())
+
+    def notice_text(self, rel: str) -> tuple[str, str]:
+        """A page's notice as (title, text) in this language; ('', '') when it has none."""
+        page = self.pages[rel]
+        notice = page.plan.notice if self.lang != self.source_lang else ""
+        source_name = i18n.language_name(self.source_lang, self.lang)
+        changed = i18n.long_date(page.plan.changed_on, self.lang) if page.plan.changed_on else ""
+        _ = self.gettext
+        shown_in = _("Shown in %(language)s") % {"language": source_name}
+        if notice == "machine":
+            return _("Machine translation"), _("This article was machine translated and has not been reviewed yet.")
+        if notice == "stale":
+            text = _("The original article was updated on %(date)s.") % {"date": changed} if changed \
+                else _("The original article has been updated.")
+            return _("This translation may be out of date"), text
+        if notice == "stale-critical":
+            text = (_("This article changed on %(date)s and its translation is being updated.") % {"date": changed}
+                    if changed else _("This article changed and its translation is being updated."))
+            return shown_in, text + " " + _("It is shown in %(language)s so that you get accurate information.") % {
+                "language": source_name}
+        if notice == "in-review":
+            return shown_in, _("The translation of this article is being reviewed. Until then it is shown in "
+                               "%(language)s.") % {"language": source_name}
+        if notice == "missing":
+            return shown_in, _("This article is not yet available in %(language)s. It is shown in %(source)s.") % {
+                "language": i18n.language_name(self.lang), "source": source_name}
+        return "", ""
+
+    def context(self, rel: str) -> dict[str, Any]:
+        """What kb's templates show on a page (the `kb` variable of overrides/)."""
+        page = self.pages.get(rel)
+        return {
+            "lang": self.lang,
+            "source_lang": self.source_lang,
+            "source_name": i18n.language_name(self.source_lang, self.lang),
+            "lang_name": i18n.language_name(self.lang),
+            "languages": [(other, i18n.language_name(other)) for other in self.center.settings.languages],
+            "site_root": self.center.settings.site_url.rstrip("/") + "/" if self.center.settings.site_url else "",
+            "feedback_url": self.center.settings.feedback_url,
+            "data": self.data,
+            "notice": page.plan.notice if page and self.lang != self.source_lang else "",
+            "changed_on": i18n.long_date(page.plan.changed_on, self.lang) if page and page.plan.changed_on else "",
+            "fallback": bool(page and page.fallback and self.lang != self.source_lang),
+            "updated": i18n.long_date(page.updated, self.lang) if page and page.updated else "",
+            "related": list(page.related) if page else [],
+        }
+
+
+def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
+    """The edition of lang: which text each page shows, with what, and the files it publishes."""
+    settings = center.settings
+    source_lang = settings.source_language
+    plans = reader.plan(center, lang)
+    dates = git.last_changed(settings.root, settings.docs_dir)
+    related_map: dict[str, list[tuple[str, str]]] = {}
+    if related:
+        search.update(center, lang, plans)  # only what changed since the last build
+        related_map = search.related_map(settings.root, lang)
+    pages = {}
+    for rel, plan in plans.items():
+        shown_lang = source_lang if plan.show_source else lang
+        doc = center.docs[shown_lang][rel]
+        file = settings.root / doc.path
+        updated = dates.get(doc.path, "")
+        if not updated and file.is_file():  # not committed yet
+            updated = dt.date.fromtimestamp(file.stat().st_mtime).isoformat()
+        pages[rel] = Page(rel, page_url(rel), plan, shown_lang, file, doc.title, updated,
+                          tuple((page_url(other), title) for other, title in related_map.get(rel, [])))
+    assets = {rel: settings.docs_dir / source_lang for rel in center.assets[source_lang]}
+    assets.update({rel: settings.docs_dir / lang for rel in center.assets[lang]})
+    return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),
+                   i18n.translations(settings.root, lang))

@@ -1,0 +1,163 @@
+"""The MkDocs face of kb: `plugins: [kb]` in mkdocs.yml publishes one language of the help center.
+
+Every rule about what a reader sees is the core's (kb_tools.edition); this plugin only maps MkDocs
+events onto one language's edition. kb build runs one MkDocs build per language with `language`
+set; `mkdocs build` or `mkdocs serve` alone publish the source language.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from mkdocs.config import base
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
+
+from kb_tools import build, config, edition, i18n
+from kb_tools.errors import KbError
+from kb_tools.scan import scan
+
+log = logging.getLogger(__name__)
+
+
+class _Raw(base.BaseConfigOption[Any]):
+    """Any value: the core validates the kb options (kb_tools.config.OPTIONS), every error at once."""
+
+    def __init__(self, default: Any) -> None:
+        super().__init__()
+        self.default = default
+
+    def run_validation(self, value: object) -> Any:
+        return value
+
+
+class KbPluginConfig(base.Config):
+    """The kb options of mkdocs.yml, declared once in kb_tools.config.OPTIONS."""
+
+
+for _option in config.OPTIONS:
+    setattr(KbPluginConfig, _option.name, _Raw(_option.default))
+KbPluginConfig.__init_subclass__()  # register the options set above, as a class body would
+
+
+class KbPlugin(BasePlugin[KbPluginConfig]):
+    """Publishes docs/<language>/ with fallbacks, notices, translated UI and Pagefind search."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        """Validate the kb options with the core's rules, compute the edition, point MkDocs at it."""
+        self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        docs_root = Path(config.docs_dir)
+        try:
+            self.settings = config_from(self.root, str(docs_root), dict(self.config), config)
+            lang = self.lang = self.settings.language or self.settings.source_language
+            self.edition = edition.compute(scan(self.settings), lang, related=self.settings.related)
+        except KbError as exc:
+            raise PluginError(str(exc)) from None
+        config.docs_dir = str(docs_root / lang)
+        config.theme["language"] = lang
+        if config.site_url:
+            config.site_url = f"{config.site_url.rstrip('/')}/{lang}/"
+        # Material's header includes partials/alternate.html when extra.alternate is true; ours links
+        # each page to the same page in each language. Not a list, so that Material's head does not
+        # also link every language's home as an alternate of every page (main.html links the page).
+        # kb's templates are in the help center's overrides/ (theme.custom_dir); without them MkDocs
+        # builds plain Material pages.
+        self.has_template = {name: any((Path(d) / name).exists() for d in config.theme.dirs[:-2])
+                             for name in ("home.html", "partials/alternate.html")}
+        if self.has_template["partials/alternate.html"]:
+            config.extra["alternate"] = True
+        config.extra["kb_languages"] = [(other, i18n.language_name(other)) for other in self.settings.languages]
+        config.site_name = self.edition.site_name or config.site_name
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        """Publish the edition's pages and assets: fallbacks from the source folder, no orphans."""
+        pages = self.edition.pages
+        for file in list(files.documentation_pages()):
+            if file.src_uri not in pages:  # an orphan: its source is gone
+                files.remove(file)
+        for rel, page in pages.items():
+            if page.shown_lang != self.lang:
+                existing = files.get_file_from_path(rel)
+                if existing is not None:
+                    files.remove(existing)
+                files.append(File(rel, str(self.settings.docs_dir / page.shown_lang), config.site_dir,
+                                  config.use_directory_urls))
+        for rel, folder in sorted(self.edition.assets.items()):
+            if files.get_file_from_path(rel) is None:
+                files.append(File(rel, str(folder), config.site_dir, config.use_directory_urls))
+        return files
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+        """Name the category sections in the reader's language, in the order of helpcenter.yml."""
+        categories = self.edition.data.categories
+        order = list(categories)
+        for item in nav.items:
+            if isinstance(item, Section):
+                folder = _folder(item)
+                if folder in categories:
+                    item.title = categories[folder]
+        nav.items.sort(key=lambda item: order.index(_folder(item)) if _folder(item) in order else -1)
+        return nav
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment | None:
+        """Our templates' strings come from the Babel catalog of this language."""
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_translations(self.edition.translations, newstyle=True)  # type: ignore[attr-defined]
+        return env
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """The edition's Markdown: source anchors and translated admonition titles for translations."""
+        rel = page.file.src_uri
+        if rel == "index.md" and self.has_template["home.html"]:
+            page.meta.setdefault("template", "home.html")
+        if rel not in self.edition.pages:
+            return markdown
+        return self.edition.markdown(rel, markdown)
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """Keep the headings' permalink signs out of search results."""
+        return html.replace('class="headerlink"', 'class="headerlink" data-pagefind-ignore')
+
+    def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext | None:
+        """What our templates show: notice, fallback language, alternates, dates, contact data."""
+        context["kb"] = self.edition.context(page.file.src_uri)  # type: ignore[typeddict-unknown-key]
+        return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Index the site with Pagefind."""
+        if self.settings.search:
+            try:
+                build.index_site(config.site_dir)
+            except KbError as exc:
+                raise PluginError(str(exc)) from None
+
+
+def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_config: MkDocsConfig) -> config.Settings:
+    """The core's settings from the plugin's options and MkDocs' own config."""
+    from dataclasses import replace
+
+    settings = config.from_mapping(root, docs_dir, options)
+    return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
+                   config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"))
+
+def _folder(item: Any) -> str:
+    """The docs folder a nav section stands for ('' for a page)."""
+    if isinstance(item, Page):
+        return ""
+    for child in item.children or []:
+        if isinstance(child, Page):
+            return child.file.src_uri.split("/")[0]
+        folder = _folder(child)
+        if folder:
+            return folder
+    return ""

@@ -1,0 +1,95 @@
+"""The model: typed, frozen documents of a help center, read once and passed downstream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal, get_args
+
+from kb_tools.blocks import Block, normalize_text, short_hash
+from kb_tools.config import Settings
+from kb_tools.errors import Problem
+
+Status = Literal["current", "machine", "stale", "missing", "orphan", "untracked", "invalid"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+TranslationStatus = Literal["machine", "reviewed"]
+TRANSLATION_STATUSES: tuple[TranslationStatus, ...] = get_args(TranslationStatus)
+
+
+@dataclass(frozen=True)
+class TranslationInfo:
+    """The `translation:` block of a translation's front matter."""
+
+    source_hash: str
+    status: TranslationStatus
+    engine: str = ""
+    reviewed_by: str = ""
+    reviewed_on: str = ""  # ISO date
+    qa: tuple[str, ...] = ()  # problems kb draft left for the reviewer
+
+
+@dataclass(frozen=True)
+class Document:
+    """One Markdown file of one language, read and validated."""
+
+    path: str  # relative to the help center root, e.g. docs/en/security/enable-2fa.md
+    lang: str
+    rel: str  # relative to the language folder, e.g. security/enable-2fa.md
+    readable: bool  # false when front matter or text cannot be read: status `invalid`
+    title: str = ""
+    description: str | None = None  # None when the file has no description
+    tags: tuple[str, ...] = ()
+    critical: bool = False  # fees, limits, KYC/AML and security: stricter policies
+    machine_translation: bool = True  # false: never machine-draft this article
+    translation: TranslationInfo | None = None
+    template: str = ""  # the theme template front matter asks for, if any
+    problems: tuple[Problem, ...] = ()
+    source_hash: str = ""  # hash of this file as a source (title, description, body)
+    title_line: int = 1
+    parsed: tuple[Block, ...] | None = None  # the body's blocks; None when a scan left them out (status needs none)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that make the file invalid."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """The body's blocks, in order (none for an unreadable file)."""
+        if self.parsed is None:
+            if not self.readable:
+                return ()
+            raise RuntimeError(f"{self.path}: blocks not loaded: scan with blocks, or use HelpCenter.with_blocks")
+        return self.parsed
+
+    def without_blocks(self) -> Document:
+        """The document as kb status needs it."""
+        return replace(self, parsed=None)
+
+
+@dataclass
+class HelpCenter:
+    """Every document of every language, and the files that are not articles."""
+
+    settings: Settings
+    docs: dict[str, dict[str, Document]]  # lang -> rel -> document
+    assets: dict[str, set[str]]  # lang -> rel paths of images and other files
+    problems: list[Problem]  # problems outside any one document
+
+    def source(self, rel: str) -> Document | None:
+        """The source-language document at rel, if any."""
+        return self.docs[self.settings.source_language].get(rel)
+
+    def with_blocks(self, doc: Document) -> Document:
+        """doc with its blocks, read again from disk when the scan left them out."""
+        if doc.parsed is not None or not doc.readable:
+            return doc
+        from kb_tools.scan import read_document  # the scanner reads; the model only describes
+
+        data = (self.settings.root / doc.path).read_bytes()
+        return read_document(doc.path, doc.lang, doc.rel, data, doc.lang == self.settings.source_language)
+
+
+def source_hash(title: str, description: str, blocks: tuple[Block, ...] | list[Block]) -> str:
+    """Hash of what a translation is made from: normalized title, description and body."""
+    parts = [normalize_text(title), normalize_text(description), *(b.key for b in blocks)]
+    return short_hash("\n".join(parts))

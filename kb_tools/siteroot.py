@@ -1,0 +1,51 @@
+"""What spans languages: the site root (languages in their own names), the root 404 and the sitemap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from kb_tools import config as config_mod
+from kb_tools import i18n
+from kb_tools.errors import ConfigError
+from kb_tools.fsutil import write_atomic
+from kb_tools.reader import page_url
+from kb_tools.scan import scan
+
+
+def write_root(settings: config_mod.Settings, site: Path) -> None:
+    """site/index.html (languages in their own names, sends a browser to its language),
+    site/404.html and site/sitemap.xml with xhtml:link alternates."""
+    env = Environment(loader=PackageLoader("kb_tools"), autoescape=select_autoescape())
+    languages = [(lang, i18n.language_name(lang)) for lang in settings.languages]
+    site_url = settings.site_url.rstrip("/")
+    for name in ("index.html", "404.html"):
+        html = env.get_template("root.html").render(
+            languages=languages, source=settings.source_language, site_name=settings.site_name,
+            site_url=site_url, not_found=name == "404.html",
+            not_found_texts=[(lang, _not_found(settings.root, lang)) for lang in settings.languages])
+        write_atomic(site / name, html)
+    center = scan(settings, blocks=False)
+    urls = sorted(page_url(rel) for rel in center.docs[settings.source_language])
+    base = f"{site_url}/" if site_url else ""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+    for url in urls:
+        for lang in settings.languages:
+            lines.append(f"  <url><loc>{escape(f'{base}{lang}/{url}')}</loc>")
+            lines += [f'    <xhtml:link rel="alternate" hreflang="{other}" href="{escape(f"{base}{other}/{url}")}"/>'
+                      for other in settings.languages]
+            lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" '
+                         f'href="{escape(f"{base}{settings.source_language}/{url}")}"/>')
+            lines.append("  </url>")
+    lines.append("</urlset>\n")
+    write_atomic(site / "sitemap.xml", "\n".join(lines))
+
+
+def _not_found(root: Path, lang: str) -> str:
+    try:
+        return i18n.translations(root, lang).gettext("Page not found")
+    except ConfigError:  # the language's build reports its broken catalog
+        return "Page not found"
