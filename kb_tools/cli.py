@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
     p.add_argument("--force", action="store_true", help="rebuild languages whose inputs did not change")
     p.add_argument("--jobs", type=int, default=0, help="parallel builds (default: one per core)")
+    p = sub.add_parser("prepare", help="write one language's edition as a plain docs folder for any builder")
+    p.add_argument("language", metavar="LANG")
+    p.add_argument("out", type=Path, metavar="OUT")
     p = sub.add_parser("serve", help="preview one language with live reload, or serve the search API")
     p.add_argument("--lang", default=None, metavar="LANG")
     p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
@@ -101,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             return _draft(settings, args)
         if args.command == "build":
             return _build(settings, args.config, args.languages, args.force, args.jobs)
+        if args.command == "prepare":
+            return _prepare(settings, args.language, args.out)
         if args.command == "serve" and args.api:
             return _serve_api(settings, args.dev_addr)
         if args.command == "serve":
@@ -394,6 +399,15 @@ def _build(settings: config.Settings, config_file: Path, languages: list[str], f
     assert settings.site_dir is not None
     out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
     return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
+def _prepare(settings: config.Settings, lang: str, out_dir: Path) -> int:
+    from kb_tools import edition, prepare
+
+    _language(settings, lang)
+    folder = prepare.prepare(edition.compute(scan(settings), lang, related=settings.related), out_dir)
+    out.print(f"{lang}: {folder.resolve()}/docs (build it with: mkdocs build -f {folder / 'mkdocs.yml'})", markup=False)
+    return 0
 
 
 def _serve(settings: config.Settings, config_file: Path, lang: str | None, dev_addr: str) -> int:

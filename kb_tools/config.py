@@ -15,12 +15,12 @@ POLICY_RULES = ("invalid", "orphan", "untracked", "stale", "machine", "missing",
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-class _MkDocsLoader(yaml.SafeLoader):
+class MkDocsLoader(yaml.SafeLoader):
     """Reads mkdocs.yml, ignoring the tags (!ENV, !!python/name) only MkDocs resolves."""
 
 
-_MkDocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-_MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+MkDocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def load(config_file: Path) -> Settings:
     """Read mkdocs.yml and return the validated `kb` settings."""
     name = config_file.name
     try:
-        data = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=_MkDocsLoader)
+        data = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=MkDocsLoader)
     except FileNotFoundError:
         raise ConfigError(f"{config_file}: not found: run kb in the help center's folder or pass --config") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
