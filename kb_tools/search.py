@@ -13,9 +13,11 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import re
 import shutil
 import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,19 +332,6 @@ class Searcher:
         title = result.get("title_src" if fallback else "title") or result["path"]
         return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet(body, words))
 
-    def related(self, path: str, limit: int = 5) -> list[tuple[str, str]]:
-        """(path, title) of up to `limit` articles most like the one at path."""
-        docnum = self.searcher.document_number(path=path)
-        if docnum is None:
-            return []
-        stored = self.searcher.stored_fields(docnum)
-        suffix = "" if stored["lang"] == self.lang else "_src"
-        # Key terms from the title (twice) and the opening, not the whole article: what it is about,
-        # at a fraction of the cost of analyzing every article again for every build.
-        about = f"{stored.get('title' + suffix) or ''} " * 2 + (stored.get("body" + suffix) or "")[:600]
-        found = self.searcher.more_like(docnum, "body" + suffix, text=about, top=limit, numterms=10)
-        return [(r["path"], r.get("title") or r.get("title_src") or r["path"]) for r in found]
-
 
 def snippet(text: str, words: set[str], width: int = 180) -> str:
     """A window of text around the first query word, matched words in <mark> (HTML-escaped).
@@ -362,11 +351,66 @@ def snippet(text: str, words: set[str], width: int = 180) -> str:
     return ("… " if start else "") + marked + (" …" if start + width < len(text) else "")
 
 
+class Similar:
+    """Which articles are about the same thing: sparse TF-IDF vectors of each article's title and opening.
+
+    Each article keeps its strongest terms; an article's candidates are the articles sharing one of
+    them, and terms shared by very many articles are skipped, so finding the related articles of
+    every article costs about as much as reading them once, not one query per article over all.
+    """
+
+    TERMS = 12  # terms kept per article
+    COMMON = 300  # a term in more articles than this says little about any of them
+
+    def __init__(self, root: Path, lang: str, stored: dict[str, dict[str, Any]]) -> None:
+        analyzers = {lang: analyzer(root, lang)}
+        counts: dict[str, Counter[str]] = {}
+        for path, fields in stored.items():
+            suffix = "" if fields["lang"] == lang else "_src"
+            about = f"{fields.get('title' + suffix) or ''} " * 2 + (fields.get("body" + suffix) or "")[:600]
+            tokens = analyzers.setdefault(fields["lang"], analyzer(root, fields["lang"]))(about)
+            counts[path] = Counter(t.text for t in tokens if len(t.text) > 1 or not t.text.isascii())
+        documents = Counter(term for terms in counts.values() for term in terms)
+        total = len(counts) or 1
+        self.vectors: dict[str, list[tuple[str, float]]] = {}
+        self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for path, terms in counts.items():
+            weights = sorted(((t, n * math.log(1 + total / documents[t])) for t, n in terms.items()),
+                             key=lambda item: -item[1])[: self.TERMS]
+            norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
+            self.vectors[path] = [(t, w / norm) for t, w in weights]
+            for term, weight in self.vectors[path]:
+                self.postings[term].append((path, weight))
+        self.titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}
+
+    def related(self, path: str, limit: int = 5) -> list[str]:
+        """Up to `limit` articles most like the one at path: its own category first, never a home page."""
+        scores: dict[str, float] = defaultdict(float)
+        for term, weight in self.vectors.get(path, []):
+            posting = self.postings[term]
+            if len(posting) > self.COMMON:
+                continue
+            for other, other_weight in posting:
+                scores[other] += weight * other_weight
+        category = _category(path)
+        candidates = [p for p in scores if p != path and not _is_home(p)]
+        candidates.sort(key=lambda p: (_category(p) != category, -scores[p], p))
+        return candidates[:limit]
+
+
+def _category(path: str) -> str:
+    return path.split("/")[0] if "/" in path else ""
+
+
+def _is_home(path: str) -> bool:
+    return path == "index.md" or path.endswith("/index.md")
+
+
 def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[str, str]]]:
     """path -> up to `limit` related (path, title), for every article.
 
     Kept between builds: only articles that changed (or whose related articles went away) are
-    looked up again, so editing one article costs one lookup, not one per article.
+    looked up again.
     """
     cache = index_dir(root, lang) / "related.json"
     try:
@@ -375,13 +419,15 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
         cached = {}
     with Searcher(root, lang) as searcher:
         stored = {f["path"]: f for f in searcher.searcher.all_stored_fields()}
-        entries = {}
-        for path, fields in sorted(stored.items()):
-            old = cached.get(path) if isinstance(cached, dict) else None
-            if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
-                entries[path] = old
-            else:
-                entries[path] = {"stamp": fields.get("stamp"), "related": [p for p, _ in searcher.related(path, limit)]}
+    similar: Similar | None = None
+    entries = {}
+    for path, fields in sorted(stored.items()):
+        old = cached.get(path) if isinstance(cached, dict) else None
+        if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
+            entries[path] = old
+        else:
+            similar = similar or Similar(root, lang, stored)
+            entries[path] = {"stamp": fields.get("stamp"), "related": similar.related(path, limit)}
     if entries != cached:
         write_atomic(cache, json.dumps(entries, ensure_ascii=False))
     titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}

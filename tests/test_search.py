@@ -151,8 +151,8 @@ def test_related_articles_are_looked_up_again_only_for_what_changed(center: Path
     first = search.related_map(center, "zh")
     assert first["withdraw.md"] and all(path != "withdraw.md" for path, _ in first["withdraw.md"])
     looked_up: list[str] = []
-    real = search.Searcher.related
-    monkeypatch.setattr(search.Searcher, "related", lambda self, path, limit=5: looked_up.append(path) or
+    real = search.Similar.related
+    monkeypatch.setattr(search.Similar, "related", lambda self, path, limit=5: looked_up.append(path) or
                         real(self, path, limit))
     assert search.related_map(center, "zh") == first and looked_up == []
     path = center / "docs/zh/address.md"
