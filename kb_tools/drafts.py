@@ -9,7 +9,6 @@ put back after. A draft is written whole, one article at a time, through a temp 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from kb_tools.blocks import Block
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
-from kb_tools.git import Git
+from kb_tools.git import Git, dirty_files
 from kb_tools.glossary import Glossary
 from kb_tools.history import find_version
 from kb_tools.memory import Memory, segment, with_meta
@@ -129,15 +128,6 @@ def _pieces(block: Block) -> list[str]:
 def _words(masked: str) -> bool:
     """Whether protected text has anything left to translate (not only numbers, symbols and placeholders)."""
     return bool(re.search(r"[^\W\d_]", re.sub(r"⟦\d+⟧", "", masked)))
-
-
-def dirty_files(root: Path, folder: Path) -> set[str]:
-    """Files under folder with uncommitted changes (or untracked), as paths relative to root."""
-    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", str(folder)],
-                            cwd=root, capture_output=True, text=True, check=False)
-    prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True,
-                            check=False).stdout.strip()
-    return {line[3:].strip().strip('"').removeprefix(prefix) for line in result.stdout.splitlines() if line}
 
 
 def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine: Engine, glossary: Glossary,

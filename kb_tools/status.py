@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kb_tools.git import Git
+from kb_tools.git import SHALLOW, Git
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
@@ -105,7 +105,8 @@ def _explain(git: Git, center: HelpCenter, source: Document, doc: Document
     version = find_version(git, source, doc.translation.source_hash)
     if version is None:
         note = f"git history holds no version of {source.path} with hash {doc.translation.source_hash}"
-        return (), "", (f"{note}: cannot tell which paragraphs changed",)
+        why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
+        return (), "", (f"{note}: {why}",)
     return tuple(changes(version.document, source)), version.changed_on, ()
 
 
