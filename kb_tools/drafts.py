@@ -8,6 +8,7 @@ put back after. A draft is written whole, one article at a time, through a temp 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from kb_tools.blocks import Block
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
-from kb_tools.git import Git, dirty_files
+from kb_tools.git import SHALLOW, Git, dirty_files
 from kb_tools.glossary import Glossary
 from kb_tools.history import find_version
 from kb_tools.memory import Memory, segment, with_meta
@@ -28,6 +29,7 @@ from kb_tools.model import Document, HelpCenter
 from kb_tools.scan import read_document
 from kb_tools.status import compute
 
+log = logging.getLogger(__name__)
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _ADMONITION = re.compile(r'^(\s*(?:!!!|\?\?\?\+?)\s+[\w-]+)')
 _PROTECT = re.compile(
@@ -77,6 +79,8 @@ def harvest(center: HelpCenter, lang: str, memory: Memory) -> list[str]:
         else:
             version = find_version(git, center.with_blocks(source), doc.translation.source_hash)
             if version is None:
+                log.info("%s: not used as memory: git history holds no version of %s it was made from%s", doc.path,
+                         source.path, f": {SHALLOW}" if git.shallow else "")
                 continue
             original = version.document
         doc = center.with_blocks(doc)
@@ -116,6 +120,37 @@ def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary
                 job.to_send += [text for text in masked if _words(text) and engine.cached(text) is None]
         jobs.append(job)
     return jobs, skipped
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What a draft run would send the engine for one article."""
+
+    rel: str
+    reason: str  # missing or stale
+    blocks: int  # pieces to send
+    characters: int
+    reused: int  # blocks taken from the memory
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a draft run would send, in all, and what the engine would charge for it."""
+
+    engine: str
+    articles: tuple[Sending, ...]
+    blocks: int
+    characters: int
+    cost: float  # USD, at the engine's list price
+
+
+def estimate(jobs: list[Job], engine: Engine) -> Estimate:
+    """What drafting jobs would send to engine and cost (`kb draft --dry-run`)."""
+    articles = tuple(Sending(job.rel, job.reason, len(job.to_send), sum(len(t) for t in job.to_send), job.reused)
+                     for job in jobs)
+    characters = sum(a.characters for a in articles)
+    return Estimate(engine.name, articles, sum(a.blocks for a in articles), characters,
+                    characters * engine.info.price_per_million / 1_000_000)
 
 
 def _pieces(block: Block) -> list[str]:
