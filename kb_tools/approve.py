@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import yaml
 from kb_tools import frontmatter, qa
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
+from kb_tools.git import user_name
 from kb_tools.glossary import Glossary
 from kb_tools.memory import Memory, with_meta
 from kb_tools.model import HelpCenter
@@ -32,7 +32,7 @@ def reviewer(root: Path, given: str | None) -> str:
     """--by, else git's user.name."""
     if given:
         return given
-    name = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True).stdout.strip()
+    name = user_name(root)
     if not name:
         raise KbError("who reviewed it? pass --by NAME (or set git's user.name)")
     return name

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb_tools import config as config_mod
+from kb_tools import git
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
 from kb_tools.siteroot import write_root
@@ -99,8 +100,7 @@ def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     for path in files:
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.root, capture_output=True, text=True)
-    digest.update(head.stdout.encode())  # stale notices and dates come from git history
+    digest.update(git.head(settings.root).encode())  # stale notices and dates come from git history
     return digest.hexdigest()
 
 

@@ -1,12 +1,19 @@
-"""The `kb` command: parses flags, calls the library, prints through rich."""
+"""The `kb` command: parses flags, calls the library, prints through rich.
+
+Each command is a function registered with @command, with its own flags; main only parses and dispatches.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -22,128 +29,102 @@ from kb_tools.scan import scan
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+Arg = tuple[tuple[str, ...], dict[str, Any]]
+Run = Callable[[config.Settings, argparse.Namespace], int]
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    """One argparse argument of a command: the flags and options add_argument takes."""
+    return flags, options
+
+
+@dataclass(frozen=True)
+class Command:
+    """A kb subcommand: its name, one-line help, flags, and the function that runs it."""
+
+    name: str
+    help: str
+    arguments: tuple[Arg, ...]
+    run: Run
+
+
+COMMANDS: dict[str, Command] = {}  # in the order `kb --help` lists them
+
+
+def command(name: str, help: str, *arguments: Arg) -> Callable[[Run], Run]:
+    """Register the decorated function as `kb name`, with these flags."""
+
+    def register(run: Run) -> Run:
+        COMMANDS[name] = Command(name, help, arguments, run)
+        return run
+
+    return register
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every registered command."""
+    top = argparse.ArgumentParser(prog="kb", description="Multilingual help center toolkit.")
+    top.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the help center's mkdocs.yml")
+    top.add_argument("-v", "--verbose", action="count", default=0,
+                     help="log what happens on stderr: -v retries and skips, -vv also cache misses and git")
+    sub = top.add_subparsers(dest="command", required=True)
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help)
+        for flags, options in cmd.arguments:
+            p.add_argument(*flags, **options)
+    return top
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="kb", description="Multilingual help center toolkit.")
-    parser.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the help center's mkdocs.yml")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("status", help="translation status per language")
-    p.add_argument("languages", nargs="*", metavar="LANG")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--check", action="store_true", help="exit 1 when a language breaks its policy")
-    p = sub.add_parser("check", help="validate front matter, links, images and translations")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    p.add_argument("--search", action="store_true", help="also check the golden queries of search/queries/")
-    p = sub.add_parser("index", help="build or update the Whoosh index of every language")
-    p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
-    p = sub.add_parser("search", help="search the help center")
-    p.add_argument("query")
-    p.add_argument("--lang", default=None, metavar="LANG", help="default: the source language")
-    p.add_argument("--limit", type=int, default=10)
-    p.add_argument("--json", action="store_true")
-    p = sub.add_parser("new", help="scaffold a source article")
-    p.add_argument("path", help="path inside the source language folder, e.g. security/passkeys.md")
-    p.add_argument("--title", required=True)
-    p.add_argument("--description", default="")
-    p.add_argument("--tag", action="append", default=[], dest="tags")
-    p.add_argument("--critical", action="store_true")
-    p = sub.add_parser("draft", help="machine drafts of missing and stale translations")
-    p.add_argument("language", metavar="LANG")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="only these articles (paths in the source language)")
-    p.add_argument("--only", choices=["missing", "stale"])
-    p.add_argument("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory or memory")
-    p.add_argument("--engine-url", default=None, help="the server of a self-hosted engine (libre)")
-    p.add_argument("--dry-run", action="store_true", help="say what would be sent, send nothing")
-    p.add_argument("--force", action="store_true", help="overwrite files with uncommitted changes")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer")
-    p.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)")
-    p = sub.add_parser("approve", help="mark translations reviewed and feed the translation memory")
-    p.add_argument("language", metavar="LANG")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--by", default=None, help="who reviewed (default: git's user.name)")
-    p.add_argument("--force", action="store_true", help="approve even if translation QA finds errors")
-    p = sub.add_parser("diff", help="what changed in the source since the translation was made")
-    p.add_argument("language", metavar="LANG")
-    p.add_argument("path", metavar="PATH")
-    p = sub.add_parser("review", help="build the static review site (review/ by default)")
-    p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
-    p.add_argument("--out", type=Path, default=None, help="where to write it (default: review/ next to mkdocs.yml)")
-    p = sub.add_parser("build", help="build one static site per language under site/<lang>/")
-    p.add_argument("--lang", action="append", default=[], dest="languages", metavar="LANG")
-    p.add_argument("--force", action="store_true", help="rebuild languages whose inputs did not change")
-    p.add_argument("--jobs", type=int, default=0, help="parallel builds (default: one per core)")
-    p = sub.add_parser("prepare", help="write one language's edition as a plain docs folder for any builder")
-    p.add_argument("language", metavar="LANG")
-    p.add_argument("out", type=Path, metavar="OUT")
-    p = sub.add_parser("serve", help="preview one language with live reload, or serve the search API")
-    p.add_argument("--lang", default=None, metavar="LANG")
-    p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
-    p.add_argument("--api", action="store_true", help="serve GET /api/search?q=&lang=&limit= instead")
-    p = sub.add_parser("i18n", help="maintain the UI catalogs in locales/")
-    p.add_argument("action", choices=["extract", "update", "compile"])
-    p.add_argument("--check", action="store_true", help="with update: write nothing, exit 1 if any is untranslated")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
+    _log_to_stderr(args.verbose)
     try:
-        settings = config.load(args.config)
-        if args.command == "status":
-            return _status(settings, args.languages, args.format, args.check)
-        if args.command == "check":
-            return _check(settings, args.strict, args.search)
-        if args.command == "index":
-            return _index(settings, tuple(args.languages))
-        if args.command == "search":
-            return _search(settings, args.query, args.lang, args.limit, args.json)
-        if args.command == "approve":
-            return _approve(settings, args.language, args.paths, args.by, args.force)
-        if args.command == "diff":
-            return _diff(settings, args.language, args.path)
-        if args.command == "review":
-            return _review(settings, tuple(args.languages), args.out)
-        if args.command == "draft":
-            return _draft(settings, args)
-        if args.command == "build":
-            return _build(settings, args.config, args.languages, args.force, args.jobs)
-        if args.command == "prepare":
-            return _prepare(settings, args.language, args.out)
-        if args.command == "serve" and args.api:
-            return _serve_api(settings, args.dev_addr)
-        if args.command == "serve":
-            return _serve(settings, args.config, args.lang, args.dev_addr)
-        if args.command == "i18n":
-            return _i18n(settings, args.action, args.check)
-        path = scaffold.new_article(settings, args.path, args.title, args.description, args.tags, args.critical)
-        out.print(f"created {path}")
-        return 0
+        return COMMANDS[args.command].run(config.load(args.config), args)
     except KbError as exc:
         err.print(f"kb: {exc}", markup=False)
         return 2
 
 
-def _status(settings: config.Settings, languages: list[str], fmt: str, check: bool) -> int:
-    for lang in languages:
+class _ErrHandler(logging.Handler):
+    """Log records printed on the stderr console, so they stay above a running progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(f"{record.levelname.lower()}: {self.format(record)}", markup=False)
+
+
+_handler = _ErrHandler()
+
+
+def _log_to_stderr(verbose: int) -> None:
+    """-v: INFO from kb_tools on stderr, -vv: DEBUG; none: Python's default (warnings only)."""
+    logger = logging.getLogger("kb_tools")
+    logger.removeHandler(_handler)  # main runs more than once in one process (the tests do)
+    logger.setLevel(logging.NOTSET)
+    if verbose:
+        logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+        logger.addHandler(_handler)
+
+
+@command("status", "translation status per language",
+         arg("languages", nargs="*", metavar="LANG"),
+         arg("--format", choices=["table", "json"], default="table"),
+         arg("--check", action="store_true", help="exit 1 when a language breaks its policy"))
+def _status(settings: config.Settings, args: argparse.Namespace) -> int:
+    for lang in args.languages:
         _language(settings, lang)
     center = scan(settings, blocks=False)
-    report = status.explain_stale(center, status.compute(center, tuple(languages) or None))
+    report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None))
     broken = status.violations(center, report)
-    if fmt == "json":
+    if args.format == "json":
         from kb_tools import review
 
-        data = {
-            "source_language": settings.source_language,
-            "languages": {
-                lang: {"counts": status.counts(entries),
-                       "articles": [e.to_json() for e in entries if e.status != "current"]}
-                for lang, entries in report.items()
-            },
-            "policy": {"ok": not broken, "violations": broken},
-            "dashboard": review.dashboard(center, report),
-        }
+        data = status.report_json(center, report, review.dashboard(center, report))
         out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
             json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _print_status(report)
-    if check and broken:
+    if args.check and broken:
         for line in broken:
             err.print(line, markup=False)
         return 1
@@ -191,10 +172,13 @@ def _clip(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _check(settings: config.Settings, strict: bool, golden: bool = False) -> int:
+@command("check", "validate front matter, links, images and translations",
+         arg("--strict", action="store_true", help="treat warnings as errors"),
+         arg("--search", action="store_true", help="also check the golden queries of search/queries/"))
+def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     center = scan(settings)
     problems = checks.check(center)
-    if golden:
+    if args.search:
         from kb_tools import search
 
         problems += search.golden(center)
@@ -204,29 +188,138 @@ def _check(settings: config.Settings, strict: bool, golden: bool = False) -> int
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
-    return 1 if errors or (strict and warnings) else 0
+    return 1 if errors or (args.strict and warnings) else 0
 
 
-def _language(settings: config.Settings, lang: str) -> str:
-    if lang not in settings.languages:
-        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
-    return lang
+@command("index", "build or update the Whoosh index of every language",
+         arg("--lang", action="append", default=[], dest="languages", metavar="LANG"))
+def _index(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import search
+
+    center = scan(settings)
+    for lang in args.languages or settings.languages:
+        report = search.update(center, _language(settings, lang))
+        out.print(f"{lang}: {len(report.updated)} indexed, {len(report.removed)} removed, {report.unchanged} unchanged",
+                  markup=False)
+    return 0
 
 
-def _target_language(settings: config.Settings, lang: str) -> str:
-    if lang not in settings.targets:
-        raise KbError(f"{lang!r} is not a translation language: use one of {', '.join(settings.targets)}")
-    return lang
+@command("search", "search the help center",
+         arg("query"),
+         arg("--lang", default=None, metavar="LANG", help="default: the source language"),
+         arg("--limit", type=int, default=10),
+         arg("--json", action="store_true"))
+def _search(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import search
+
+    query, limit = args.query, args.limit
+    lang = _language(settings, args.lang or settings.source_language)
+    if limit < 1:
+        raise KbError(f"--limit {limit}: give at least 1")
+    search.update(scan(settings), lang)
+    searcher = search.Searcher(settings.root, lang)
+    try:
+        hits = searcher.search(query, limit)
+    finally:
+        searcher.close()
+    if args.json:
+        print(json.dumps({"query": query, "lang": lang, "results": [h.to_json() for h in hits]}, ensure_ascii=False,
+                         indent=2))
+        return 0
+    for number, hit in enumerate(hits, start=1):
+        label = f" [{hit.lang}]" if hit.lang != lang else ""
+        out.print(f"{number}. {hit.title}{label}  {hit.path}  ({hit.status})", markup=False)
+        snippet = re.sub(r"</?mark[^>]*>", "**", re.sub(r"\s+", " ", hit.snippet))
+        out.print(f"   {snippet}", markup=False)
+    if not hits:
+        out.print("no results", markup=False)
+    return 0
 
 
-def _approve(settings: config.Settings, lang: str, paths: list[str], by: str | None, force: bool) -> int:
+@command("new", "scaffold a source article",
+         arg("path", help="path inside the source language folder, e.g. security/passkeys.md"),
+         arg("--title", required=True),
+         arg("--description", default=""),
+         arg("--tag", action="append", default=[], dest="tags"),
+         arg("--critical", action="store_true"))
+def _new(settings: config.Settings, args: argparse.Namespace) -> int:
+    path = scaffold.new_article(settings, args.path, args.title, args.description, args.tags, args.critical)
+    out.print(f"created {path}")
+    return 0
+
+
+@command("draft", "machine drafts of missing and stale translations",
+         arg("language", metavar="LANG"),
+         arg("paths", nargs="*", metavar="PATH", help="only these articles (paths in the source language)"),
+         arg("--only", choices=["missing", "stale"]),
+         arg("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory or memory"),
+         arg("--engine-url", default=None, help="the server of a self-hosted engine (libre)"),
+         arg("--dry-run", action="store_true", help="say what would be sent, send nothing"),
+         arg("--force", action="store_true", help="overwrite files with uncommitted changes"),
+         arg("--timeout", type=float, default=30.0, help="seconds to wait for each answer"),
+         arg("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)"))
+def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import drafts, engines, glossary
+    from kb_tools.memory import Memory
+
+    lang = _target_language(settings, args.language)
+    center = scan(settings)
+    terms, problems = glossary.load(settings.root)
+    if problems:
+        raise KbError(str(problems[0]))
+    memory = Memory.load(settings.root, lang)
+    for note in drafts.harvest(center, lang, memory):
+        err.print(f"warning: {note}", markup=False)
+    memory.save()
+    engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url,
+                            settings.root / CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
+    jobs, skipped = drafts.plan(center, lang, memory, engine, terms, tuple(args.paths), args.only)
+    for line in skipped:
+        out.print(f"skipped {line}", markup=False)
+    if args.dry_run:
+        estimate = drafts.estimate(jobs, engine)
+        width = max((len(a.rel) for a in estimate.articles), default=0)
+        for a in estimate.articles:
+            out.print(f"{a.rel:<{width}}  {a.reason:<7}  {a.blocks} blocks  {a.characters} chars  "
+                      f"({a.reused} from memory)", markup=False)
+        out.print(f"{len(estimate.articles)} articles, {estimate.blocks} blocks, {estimate.characters} characters; "
+                  f"estimated cost with {estimate.engine}: ${estimate.cost:.2f}", markup=False)
+        return 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        articles = progress.add_task("articles", total=len(jobs))
+        chars = progress.add_task("characters", total=sum(len(t) for job in jobs for t in job.to_send) or 1)
+        outcomes = drafts.draft(center, lang, jobs, memory, engine, terms, args.force,
+                                on_piece=lambda n: progress.advance(chars, n),
+                                on_article=lambda o: progress.advance(articles))
+    failed = [o for o in outcomes if o.result == "failed"]
+    for outcome in outcomes:
+        if outcome.result == "failed":
+            continue
+        detail = f"{outcome.sent} sent, {outcome.reused} reused" if outcome.result == "drafted" else outcome.detail
+        flag = f", {len(outcome.qa)} QA problems for the reviewer" if outcome.qa else ""
+        out.print(f"{outcome.result} {outcome.rel}: {detail}{flag}", markup=False)
+    drafted = sum(o.result == "drafted" for o in outcomes)
+    out.print(f"{lang}: {drafted} drafted, {len(outcomes) - drafted - len(failed)} skipped; {engine.sent_chars} "
+              f"characters sent to {engine.name}", markup=False)
+    for outcome in failed:
+        err.print(f"kb: {outcome.detail}", markup=False)
+    return 1 if failed else 0
+
+
+@command("approve", "mark translations reviewed and feed the translation memory",
+         arg("language", metavar="LANG"),
+         arg("paths", nargs="+", metavar="PATH"),
+         arg("--by", default=None, help="who reviewed (default: git's user.name)"),
+         arg("--force", action="store_true", help="approve even if translation QA finds errors"))
+def _approve(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import approve, glossary
     from kb_tools.memory import Memory
 
-    _target_language(settings, lang)
+    lang = _target_language(settings, args.language)
     terms, _ = glossary.load(settings.root)
-    results = approve.approve(scan(settings), lang, paths, approve.reviewer(settings.root, by), terms,
-                              Memory.load(settings.root, lang), force)
+    results = approve.approve(scan(settings), lang, args.paths, approve.reviewer(settings.root, args.by), terms,
+                              Memory.load(settings.root, lang), args.force)
     for result in results:
         out.print(f"{'approved' if result.approved else 'not approved'} {lang} {result.rel}", markup=False)
         for note in result.notes:
@@ -234,10 +327,13 @@ def _approve(settings: config.Settings, lang: str, paths: list[str], by: str | N
     return 0 if all(r.approved for r in results) else 1
 
 
-def _diff(settings: config.Settings, lang: str, path: str) -> int:
-    _target_language(settings, lang)
+@command("diff", "what changed in the source since the translation was made",
+         arg("language", metavar="LANG"),
+         arg("path", metavar="PATH"))
+def _diff(settings: config.Settings, args: argparse.Namespace) -> int:
+    lang = _target_language(settings, args.language)
     center = scan(settings)
-    rel = path.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{settings.source_language}/")
+    rel = args.path.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{settings.source_language}/")
     if center.source(rel) is None:
         raise KbError(f"no source article docs/{settings.source_language}/{rel}")
     entry = status.explain_stale(center, {lang: [status.entry_for(center, lang, rel)]})[lang][0]
@@ -264,101 +360,67 @@ def _diff(settings: config.Settings, lang: str, path: str) -> int:
     return 0
 
 
-def _review(settings: config.Settings, languages: tuple[str, ...], out_dir: Path | None) -> int:
+@command("review", "build the static review site (review/ by default)",
+         arg("--lang", action="append", default=[], dest="languages", metavar="LANG"),
+         arg("--out", type=Path, default=None, help="where to write it (default: review/ next to mkdocs.yml)"))
+def _review(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import review
 
-    for lang in languages:
+    for lang in args.languages:
         _target_language(settings, lang)
-    index = review.build(scan(settings), out_dir or settings.root / "review", languages)
+    index = review.build(scan(settings), args.out or settings.root / "review", tuple(args.languages))
     out.print(f"review: {index.resolve()}", markup=False)
     return 0
 
 
-def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools import drafts, engines, glossary
-    from kb_tools.memory import Memory
+@command("build", "build one static site per language under site/<lang>/",
+         arg("--lang", action="append", default=[], dest="languages", metavar="LANG"),
+         arg("--force", action="store_true", help="rebuild languages whose inputs did not change"),
+         arg("--jobs", type=int, default=0, help="parallel builds (default: one per core)"))
+def _build(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import build
+    from kb_tools.mkdocs.runner import build_language  # imports MkDocs: only for the commands that need it
 
-    lang = _target_language(settings, args.language)
-    center = scan(settings)
-    terms, problems = glossary.load(settings.root)
-    if problems:
-        raise KbError(str(problems[0]))
-    memory = Memory.load(settings.root, lang)
-    for note in drafts.harvest(center, lang, memory):
-        err.print(f"warning: {note}", markup=False)
-    memory.save()
-    engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url,
-                            settings.root / CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
-    jobs, skipped = drafts.plan(center, lang, memory, engine, terms, tuple(args.paths), args.only)
-    for line in skipped:
-        out.print(f"skipped {line}", markup=False)
-    if args.dry_run:
-        width = max((len(job.rel) for job in jobs), default=0)
-        for job in jobs:
-            chars = sum(len(text) for text in job.to_send)
-            out.print(f"{job.rel:<{width}}  {job.reason:<7}  {len(job.to_send)} blocks  {chars} chars  "
-                      f"({job.reused} from memory)", markup=False)
-        total = sum(len(text) for job in jobs for text in job.to_send)
-        cost = total * engine.info.price_per_million / 1_000_000
-        out.print(f"{len(jobs)} articles, {sum(len(j.to_send) for j in jobs)} blocks, {total} characters; "
-                  f"estimated cost with {engine.name}: ${cost:.2f}", markup=False)
-        return 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        articles = progress.add_task("articles", total=len(jobs))
-        chars = progress.add_task("characters", total=sum(len(t) for job in jobs for t in job.to_send) or 1)
-        outcomes = drafts.draft(center, lang, jobs, memory, engine, terms, args.force,
-                                on_piece=lambda n: progress.advance(chars, n),
-                                on_article=lambda o: progress.advance(articles))
-    failed = [o for o in outcomes if o.result == "failed"]
-    for outcome in outcomes:
-        if outcome.result == "failed":
-            continue
-        detail = f"{outcome.sent} sent, {outcome.reused} reused" if outcome.result == "drafted" else outcome.detail
-        flag = f", {len(outcome.qa)} QA problems for the reviewer" if outcome.qa else ""
-        out.print(f"{outcome.result} {outcome.rel}: {detail}{flag}", markup=False)
-    drafted = sum(o.result == "drafted" for o in outcomes)
-    out.print(f"{lang}: {drafted} drafted, {len(outcomes) - drafted - len(failed)} skipped; {engine.sent_chars} "
-              f"characters sent to {engine.name}", markup=False)
-    for outcome in failed:
-        err.print(f"kb: {outcome.detail}", markup=False)
-    return 1 if failed else 0
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        total = len(args.languages) or len(settings.languages)
+        task = progress.add_task("building languages", total=total)
+        results = build.build(args.config, build_language, args.languages, args.force, args.jobs,
+                              on_done=lambda r: progress.advance(task))
+    for result in results:
+        detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
+        out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
+        if result.message and result.outcome != "built":
+            out.print(f"    {result.message}", markup=False)
+    assert settings.site_dir is not None
+    out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
+    return 1 if any(r.outcome == "failed" for r in results) else 0
 
 
-def _index(settings: config.Settings, languages: tuple[str, ...]) -> int:
-    from kb_tools import search
+@command("prepare", "write one language's edition as a plain docs folder for any builder",
+         arg("language", metavar="LANG"),
+         arg("out", type=Path, metavar="OUT"))
+def _prepare(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import edition, prepare
 
-    center = scan(settings)
-    for lang in languages or settings.languages:
-        report = search.update(center, _language(settings, lang))
-        out.print(f"{lang}: {len(report.updated)} indexed, {len(report.removed)} removed, {report.unchanged} unchanged",
-                  markup=False)
+    lang = _language(settings, args.language)
+    folder = prepare.prepare(edition.compute(scan(settings), lang, related=settings.related), args.out)
+    out.print(f"{lang}: {folder.resolve()}/docs (build it with: mkdocs build -f {folder / 'mkdocs.yml'})", markup=False)
     return 0
 
 
-def _search(settings: config.Settings, query: str, lang: str | None, limit: int, as_json: bool) -> int:
-    from kb_tools import search
+@command("serve", "preview one language with live reload, or serve the search API",
+         arg("--lang", default=None, metavar="LANG"),
+         arg("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT"),
+         arg("--api", action="store_true", help="serve GET /api/search?q=&lang=&limit= instead"))
+def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
+    if args.api:
+        return _serve_api(settings, args.dev_addr)
+    from kb_tools.mkdocs.runner import serve  # imports MkDocs: only for the commands that need it
 
-    lang = _language(settings, lang or settings.source_language)
-    if limit < 1:
-        raise KbError(f"--limit {limit}: give at least 1")
-    search.update(scan(settings), lang)
-    searcher = search.Searcher(settings.root, lang)
-    try:
-        hits = searcher.search(query, limit)
-    finally:
-        searcher.close()
-    if as_json:
-        print(json.dumps({"query": query, "lang": lang, "results": [h.to_json() for h in hits]}, ensure_ascii=False,
-                         indent=2))
-        return 0
-    for number, hit in enumerate(hits, start=1):
-        label = f" [{hit.lang}]" if hit.lang != lang else ""
-        out.print(f"{number}. {hit.title}{label}  {hit.path}  ({hit.status})", markup=False)
-        snippet = re.sub(r"</?mark[^>]*>", "**", re.sub(r"\s+", " ", hit.snippet))
-        out.print(f"   {snippet}", markup=False)
-    if not hits:
-        out.print("no results", markup=False)
+    lang = _language(settings, args.lang or settings.source_language)
+    watch = [str(p) for p in (settings.docs_dir, settings.root / "locales") if p.exists()]
+    serve(str(args.config), lang, args.dev_addr, watch)
     return 0
 
 
@@ -381,61 +443,38 @@ def _serve_api(settings: config.Settings, address: str) -> int:
     return 0
 
 
-def _build(settings: config.Settings, config_file: Path, languages: list[str], force: bool, jobs: int) -> int:
-    from kb_tools import build
-    from kb_tools.mkdocs.runner import build_language  # imports MkDocs: only for the commands that need it
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
-        total = len(languages) or len(settings.languages)
-        task = progress.add_task("building languages", total=total)
-        results = build.build(config_file, build_language, languages, force, jobs,
-                              on_done=lambda r: progress.advance(task))
-    for result in results:
-        detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
-        out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
-        if result.message and result.outcome != "built":
-            out.print(f"    {result.message}", markup=False)
-    assert settings.site_dir is not None
-    out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
-    return 1 if any(r.outcome == "failed" for r in results) else 0
-
-
-def _prepare(settings: config.Settings, lang: str, out_dir: Path) -> int:
-    from kb_tools import edition, prepare
-
-    _language(settings, lang)
-    folder = prepare.prepare(edition.compute(scan(settings), lang, related=settings.related), out_dir)
-    out.print(f"{lang}: {folder.resolve()}/docs (build it with: mkdocs build -f {folder / 'mkdocs.yml'})", markup=False)
-    return 0
-
-
-def _serve(settings: config.Settings, config_file: Path, lang: str | None, dev_addr: str) -> int:
-    from kb_tools.mkdocs.runner import serve
-
-    lang = _language(settings, lang or settings.source_language)
-    watch = [str(p) for p in (settings.docs_dir, settings.root / "locales") if p.exists()]
-    serve(str(config_file), lang, dev_addr, watch)
-    return 0
-
-
-def _i18n(settings: config.Settings, action: str, check: bool) -> int:
+@command("i18n", "maintain the UI catalogs in locales/",
+         arg("action", choices=["extract", "update", "compile"]),
+         arg("--check", action="store_true", help="with update: write nothing, exit 1 if any is untranslated"))
+def _i18n(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import i18n
 
-    if action == "extract":
+    if args.action == "extract":
         catalog = i18n.extract(settings.root)
         out.print(f"{i18n.POT_FILE}: {len(catalog)} strings", markup=False)
         return 0
-    if action == "compile":
+    if args.action == "compile":
         for path in i18n.compile_catalogs(settings.root, settings.targets):
             out.print(f"wrote {path}", markup=False)
         return 0
-    missing = i18n.update(settings.root, settings.targets, check=check)
+    missing = i18n.update(settings.root, settings.targets, check=args.check)
     for lang, strings in missing.items():
         out.print(f"{lang}: {len(strings)} untranslated", markup=False)
         for text in strings:
             out.print(f"    {text}", markup=False)
-    return 1 if check and any(missing.values()) else 0
+    return 1 if args.check and any(missing.values()) else 0
+
+
+def _language(settings: config.Settings, lang: str) -> str:
+    if lang not in settings.languages:
+        raise KbError(f"unknown language {lang!r}: use one of {', '.join(settings.languages)}")
+    return lang
+
+
+def _target_language(settings: config.Settings, lang: str) -> str:
+    if lang not in settings.targets:
+        raise KbError(f"{lang!r} is not a translation language: use one of {', '.join(settings.targets)}")
+    return lang
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ put back after. A draft is written whole, one article at a time, through a temp 
 
 from __future__ import annotations
 
+import logging
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from kb_tools.blocks import Block
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
-from kb_tools.git import Git
+from kb_tools.git import SHALLOW, Git, dirty_files
 from kb_tools.glossary import Glossary
 from kb_tools.history import find_version
 from kb_tools.memory import Memory, segment, with_meta
@@ -29,6 +29,7 @@ from kb_tools.model import Document, HelpCenter
 from kb_tools.scan import read_document
 from kb_tools.status import compute
 
+log = logging.getLogger(__name__)
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _ADMONITION = re.compile(r'^(\s*(?:!!!|\?\?\?\+?)\s+[\w-]+)')
 _PROTECT = re.compile(
@@ -78,6 +79,8 @@ def harvest(center: HelpCenter, lang: str, memory: Memory) -> list[str]:
         else:
             version = find_version(git, center.with_blocks(source), doc.translation.source_hash)
             if version is None:
+                log.info("%s: not used as memory: git history holds no version of %s it was made from%s", doc.path,
+                         source.path, f": {SHALLOW}" if git.shallow else "")
                 continue
             original = version.document
         doc = center.with_blocks(doc)
@@ -119,6 +122,37 @@ def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary
     return jobs, skipped
 
 
+@dataclass(frozen=True)
+class Sending:
+    """What a draft run would send the engine for one article."""
+
+    rel: str
+    reason: str  # missing or stale
+    blocks: int  # pieces to send
+    characters: int
+    reused: int  # blocks taken from the memory
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a draft run would send, in all, and what the engine would charge for it."""
+
+    engine: str
+    articles: tuple[Sending, ...]
+    blocks: int
+    characters: int
+    cost: float  # USD, at the engine's list price
+
+
+def estimate(jobs: list[Job], engine: Engine) -> Estimate:
+    """What drafting jobs would send to engine and cost (`kb draft --dry-run`)."""
+    articles = tuple(Sending(job.rel, job.reason, len(job.to_send), sum(len(t) for t in job.to_send), job.reused)
+                     for job in jobs)
+    characters = sum(a.characters for a in articles)
+    return Estimate(engine.name, articles, sum(a.blocks for a in articles), characters,
+                    characters * engine.info.price_per_million / 1_000_000)
+
+
 def _pieces(block: Block) -> list[str]:
     """What goes to the engine for a block: a table row cell by cell, anything else whole."""
     if block.kind == "row":
@@ -129,15 +163,6 @@ def _pieces(block: Block) -> list[str]:
 def _words(masked: str) -> bool:
     """Whether protected text has anything left to translate (not only numbers, symbols and placeholders)."""
     return bool(re.search(r"[^\W\d_]", re.sub(r"⟦\d+⟧", "", masked)))
-
-
-def dirty_files(root: Path, folder: Path) -> set[str]:
-    """Files under folder with uncommitted changes (or untracked), as paths relative to root."""
-    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", str(folder)],
-                            cwd=root, capture_output=True, text=True, check=False)
-    prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True,
-                            check=False).stdout.strip()
-    return {line[3:].strip().strip('"').removeprefix(prefix) for line in result.stdout.splitlines() if line}
 
 
 def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine: Engine, glossary: Glossary,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -79,6 +80,7 @@ class Engine:
             return found
         if self.name == "memory":
             raise EngineError("memory: not in the translation memory")
+        log.debug("%s: not in the cache: sending %d characters", self.name, len(text))
         client = self._client or self._make_client()
         delay = self.backoff
         for attempt in range(self.retries + 1):
@@ -88,7 +90,8 @@ class Engine:
             except Exception as exc:  # deep-translator raises many kinds: sort them out
                 if not self._retryable(exc) or attempt == self.retries:
                     raise EngineError(self._explain(exc)) from None
-                log.info("%s: %s, retrying in %.1f s", self.name, type(exc).__name__, delay)
+                log.info("%s: %s: retry %d of %d in %.1f s", self.name, self._cause(exc), attempt + 1,
+                         self.retries, delay)
                 time.sleep(delay)
                 delay *= 2
         if not isinstance(result, str):
@@ -140,6 +143,15 @@ class Engine:
         if type(exc).__name__ == "ServerException":
             return str(exc) in _RETRYABLE_SERVER
         return type(exc).__name__ in _RETRYABLE
+
+    def _cause(self, exc: Exception) -> str:
+        """The fault in one short line for the log: no query strings, no API key."""
+        text = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
+        text = re.sub(r"\?[^\s'\"]*=[^\s'\"]*", "?…", text)  # a query string may carry the key (?api_key=, ?auth_key=)
+        key = os.environ.get(self.info.key_env, "") if self.info.key_env else ""
+        if key:
+            text = text.replace(key, "***")
+        return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
 
     def _explain(self, exc: Exception) -> str:
         kind = type(exc).__name__

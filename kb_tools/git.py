@@ -1,12 +1,40 @@
-"""Every git call kb makes: file versions, dates, uncommitted files, the reviewer's name."""
+"""Every git call kb makes: file versions, dates, uncommitted files, the reviewer's name, the HEAD commit.
+
+Git prints file names NUL-separated here (-z), so names with spaces, quotes or non-ASCII letters come
+through as written. Nothing here raises: outside a repository, or without git, each function gives an
+empty result and says why at debug level.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+SHALLOW = "the history is shallow (git clone --depth): fetch more with git fetch --unshallow"
+
+
+def _run(root: Path, *args: str) -> bytes | None:
+    """git's output for args run in root, or None (logged at debug) when git is missing or fails."""
+    # --literal-pathspecs: a file named `*.md` means that file; quotepath off: names as they are.
+    command = ["git", "--literal-pathspecs", "-c", "core.quotepath=off", *args]
+    try:
+        result = subprocess.run(command, cwd=root, capture_output=True, check=False)
+    except OSError as exc:
+        log.debug("git %s in %s: %s", args[0], root, exc)
+        return None
+    if result.returncode != 0:
+        log.debug("git %s in %s: %s", args[0], root, result.stderr.decode(errors="replace").strip())
+        return None
+    return result.stdout
+
+
+def _fields(data: bytes) -> list[str]:
+    """NUL-separated output as names the way the file system spells them (undecodable bytes kept)."""
+    return [os.fsdecode(part) for part in data.split(b"\0")]
 
 
 class Git:
@@ -14,40 +42,81 @@ class Git:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.prefix: str | None = None
-        try:
-            result = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True,
-                                    text=True, check=True)
-            self.prefix = result.stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
+        self.prefix: str | None = None  # root's path inside the repository ("" at its top); None: no repository
+        self.shallow = False  # cloned with --depth: older versions may be missing
+        output = _run(root, "rev-parse", "--show-prefix", "--is-shallow-repository")
+        if output is None:
             log.debug("%s is not in a git repository", root)
+            return
+        prefix, _, shallow = os.fsdecode(output).rstrip("\n").rpartition("\n")
+        self.prefix, self.shallow = prefix, shallow == "true"
 
     def versions(self, path: str) -> list[tuple[str, str]]:
-        """(commit, date) of every commit that changed path, newest first."""
+        """(commit, date) of every commit that changed path (relative to root), newest first."""
         if self.prefix is None:
             return []
-        result = subprocess.run(["git", "log", "--format=%H %cs", "--", path], cwd=self.root,
-                                capture_output=True, text=True, check=False)
-        return [tuple(line.split(" ", 1)) for line in result.stdout.splitlines() if line]  # type: ignore[misc]
+        output = _run(self.root, "log", "-z", "--format=%H %cs", "--", path)
+        if output is None:
+            return []
+        found = []
+        for record in _fields(output):
+            commit, _, date = record.partition(" ")
+            if commit:
+                found.append((commit, date))
+        return found
 
     def read(self, commit: str, path: str) -> bytes | None:
-        """The file's bytes at a commit."""
-        result = subprocess.run(["git", "show", f"{commit}:{self.prefix}{path}"], cwd=self.root,
-                                capture_output=True, check=False)
-        return result.stdout if result.returncode == 0 else None
+        """The file's bytes at a commit, or None if it did not exist there."""
+        if self.prefix is None:
+            return None
+        return _run(self.root, "cat-file", "blob", f"{commit}:{self.prefix}{path}")
 
 
 def last_changed(root: Path, folder: Path) -> dict[str, str]:
     """path (relative to root) -> ISO date of the newest commit that changed it, for every file in folder."""
-    result = subprocess.run(["git", "log", "--format=%x00%cs", "--name-only", "--relative", "--", str(folder)],
-                            cwd=root, capture_output=True, text=True, check=False)
+    # Each commit prints as NUL, date, NUL, then its file names, the first after a newline, each ended by NUL.
+    output = _run(root, "log", "-z", "--format=%x00%cs", "--name-only", "--relative", "--", str(folder))
+    fields = _fields(output or b"")
     dates: dict[str, str] = {}
-    date = ""
-    for line in result.stdout.splitlines():
-        if line.startswith("\0"):
-            date = line[1:]
-        elif line:
-            dates.setdefault(line, date)
+    date, first, index = "", False, 0
+    while index < len(fields):
+        field = fields[index]
+        if field == "" and index + 1 < len(fields):
+            date, first = fields[index + 1], True
+            index += 2
+            continue
+        if field:
+            dates.setdefault(field.removeprefix("\n") if first else field, date)
+            first = False
+        index += 1
     return dates
 
 
+def dirty_files(root: Path, folder: Path) -> set[str]:
+    """Files under folder with uncommitted changes (or untracked), as paths relative to root."""
+    prefix = Git(root).prefix
+    output = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", str(folder))
+    if prefix is None or output is None:
+        return set()
+    found, fields, index = set(), _fields(output), 0
+    while index < len(fields):
+        entry = fields[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        found.add(entry[3:].removeprefix(prefix))  # porcelain paths start at the repository's top
+        if "R" in entry[:2] or "C" in entry[:2]:
+            index += 1  # a rename or copy: the next field is the old name
+    return found
+
+
+def user_name(root: Path) -> str:
+    """git's user.name for root ('' if unset)."""
+    output = _run(root, "config", "user.name")
+    return output.decode(errors="replace").strip() if output else ""
+
+
+def head(root: Path) -> str:
+    """The commit checked out in root ('' outside a repository or before the first commit)."""
+    output = _run(root, "rev-parse", "--verify", "-q", "HEAD")
+    return output.decode().strip() if output else ""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kb_tools.git import Git
+from kb_tools.git import SHALLOW, Git
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
-__all__ = ["STATUSES", "Entry", "compute", "counts", "entry_for", "explain_stale", "violations"]
+__all__ = ["STATUSES", "Entry", "compute", "counts", "entry_for", "explain_stale", "report_json",
+           "violations"]
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,23 @@ def _explain(git: Git, center: HelpCenter, source: Document, doc: Document
     version = find_version(git, source, doc.translation.source_hash)
     if version is None:
         note = f"git history holds no version of {source.path} with hash {doc.translation.source_hash}"
-        return (), "", (f"{note}: cannot tell which paragraphs changed",)
+        why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
+        return (), "", (f"{note}: {why}",)
     return tuple(changes(version.document, source)), version.changed_on, ()
+
+
+def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: dict[str, Any]) -> dict[str, Any]:
+    """The `kb status --format json` document; dashboard is review.dashboard's (review is downstream of status)."""
+    broken = violations(center, report)
+    return {
+        "source_language": center.settings.source_language,
+        "languages": {
+            lang: {"counts": counts(entries), "articles": [e.to_json() for e in entries if e.status != "current"]}
+            for lang, entries in report.items()
+        },
+        "policy": {"ok": not broken, "violations": broken},
+        "dashboard": dashboard,
+    }
 
 
 def counts(entries: list[Entry]) -> dict[str, int]:
