@@ -11,7 +11,7 @@ from mt_server import API_KEY, MTServer, Script
 
 from kb_tools.cli import main
 
-COMMANDS = ["status", "check", "index", "search", "new", "draft", "approve", "diff", "review", "build", "serve",
+COMMANDS = ["status", "check", "index", "search", "new", "draft", "approve", "diff", "review", "build", "prepare", "serve",
             "i18n"]
 
 
