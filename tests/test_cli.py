@@ -11,8 +11,8 @@ from mt_server import API_KEY, MTServer, Script
 
 from kb_tools.cli import main
 
-COMMANDS = ["status", "check", "index", "search", "new", "draft", "approve", "diff", "review", "build", "prepare", "serve",
-            "i18n"]
+COMMANDS = ["status", "check", "index", "search", "new", "draft", "approve", "diff", "review", "build", "prepare",
+            "serve", "i18n"]
 
 
 def exit_code(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
