@@ -119,6 +119,13 @@ def test_home_root_sitemap_and_404(sample: Path) -> None:
         assert text != "Page not found" and text in not_found
 
 
+def test_every_language_is_built_by_the_builder_kb_builder_names(sample: Path) -> None:
+    # CI runs this module once on MkDocs and once with KB_BUILDER=properdocs: each run must really use its builder.
+    generator = {"mkdocs": "mkdocs-1.", "properdocs": "mkdocs-ProperDocs 1."}[os.environ.get("KB_BUILDER") or "mkdocs"]
+    for lang in ("en", "zh", "ja", "es", "ko"):
+        assert f'<meta name="generator" content="{generator}' in html(sample, lang, "index.md"), lang
+
+
 def test_no_page_loads_anything_from_outside_the_site(sample: Path) -> None:
     external = re.compile(r"""<(?:script|img|iframe|source)[^>]+src=["']https?://|"""
                           r"""<link[^>]+rel=["'](?:stylesheet|preload|preconnect|icon)["'][^>]+href=["']https?://|"""

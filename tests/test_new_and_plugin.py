@@ -48,7 +48,8 @@ def test_mkdocs_build_with_the_kb_plugin_builds_the_source_language(tmp_path: Pa
         "docs/zh/fees.md": "---\ntitle: 费用\n---\n\n每笔交易 0.10%。\n",
     }, extra="theme:\n  name: material\n")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "site")],
+    builder = os.environ.get("KB_BUILDER") or "mkdocs"  # its own CLI: `mkdocs build` or `properdocs build`
+    result = subprocess.run([sys.executable, "-m", builder, "build", "-q", "-d", str(tmp_path / "site")],
                             cwd=root, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "site/fees/index.html").read_text()

@@ -1,25 +1,58 @@
 """Run MkDocs for one language: the plain MkDocs build of the one mkdocs.yml with the kb plugin's `language`
-set and its own site_dir (no recursive builds, no patched MkDocs), and the live preview."""
+set and its own site_dir (no recursive builds, no patched MkDocs), and the live preview.
+
+KB_BUILDER=properdocs runs the same code on ProperDocs, the maintained fork of MkDocs 1.x: its import hook
+makes every mkdocs.* import, kb's plugin's and Material's alike, load the matching properdocs.* module.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
 import time
 from typing import Any
 
 from kb_tools.build import LanguageBuild
 from kb_tools.errors import KbError
 
+BUILDERS = ("mkdocs", "properdocs")  # the values of KB_BUILDER
+LOGGERS = ("mkdocs", "properdocs")  # ProperDocs logs under its own name, Material and plugins under mkdocs.*
+
+
+def choose_builder() -> None:
+    """Make mkdocs.* imports load ProperDocs when KB_BUILDER=properdocs (call before any of them)."""
+    builder = os.environ.get("KB_BUILDER") or "mkdocs"
+    if builder not in BUILDERS:
+        raise KbError(f"KB_BUILDER={builder}: unknown builder: use {' or '.join(BUILDERS)}")
+    if builder == "mkdocs":
+        return
+    loaded = sys.modules.get("mkdocs")
+    if loaded is not None and loaded.__name__ != "properdocs":
+        # Modules already loaded from MkDocs would mix their classes with ProperDocs' ones.
+        raise KbError("KB_BUILDER=properdocs: MkDocs was already imported in this process: "
+                      "set KB_BUILDER before starting Python")
+    try:
+        importlib.import_module("properdocs.replacement")  # importing it installs the hook
+    except ImportError:
+        raise KbError("KB_BUILDER=properdocs: ProperDocs is not installed: "
+                      "pip install 'kb-tools[properdocs]'") from None
+
 
 def build_language(config_file: str, lang: str, site_dir: str) -> LanguageBuild:
     """One MkDocs build of one language (runs in a worker process)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        choose_builder()
+    except KbError as exc:
+        return LanguageBuild(lang, "failed", 0.0, str(exc))
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
     warnings = _WarningCollector()
-    logging.getLogger("mkdocs").addHandler(warnings)
+    for logger in LOGGERS:
+        logging.getLogger(logger).addHandler(warnings)
     start = time.perf_counter()
     try:
         mkdocs_build(load_language_config(config_file, lang, site_dir=site_dir))
@@ -28,12 +61,14 @@ def build_language(config_file: str, lang: str, site_dir: str) -> LanguageBuild:
         errors = [m for level, m in warnings.records if level >= logging.ERROR] or [str(exc)]
         return LanguageBuild(lang, "failed", time.perf_counter() - start, "\n".join(errors))
     finally:
-        logging.getLogger("mkdocs").removeHandler(warnings)
+        for logger in LOGGERS:
+            logging.getLogger(logger).removeHandler(warnings)
     return LanguageBuild(lang, "built", time.perf_counter() - start, "\n".join(m for _, m in warnings.records))
 
 
 def load_language_config(config_file: str, lang: str, **overrides: Any) -> Any:
     """The MkDocs config of one language: mkdocs.yml with plugins.kb.language set."""
+    choose_builder()
     from mkdocs.config import load_config
 
     return load_config(config_file, plugins=language_plugins(config_file, lang), **overrides)
@@ -41,6 +76,7 @@ def load_language_config(config_file: str, lang: str, **overrides: Any) -> Any:
 
 def language_plugins(config_file: str, lang: str) -> list[Any]:
     """mkdocs.yml's plugins, with the kb plugin's language set."""
+    choose_builder()
     from mkdocs.utils.yaml import yaml_load
 
     with open(config_file, "rb") as handle:
@@ -59,6 +95,7 @@ def language_plugins(config_file: str, lang: str) -> list[Any]:
 
 def serve(config_file: str, lang: str, dev_addr: str, watch: list[str]) -> None:
     """Preview one language with live reload."""
+    choose_builder()
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     mkdocs_serve(config_file, livereload=True, watch=watch, dev_addr=dev_addr,
