@@ -2,7 +2,9 @@
 
 markdown-it-py with mdit-py-plugins' admonitions, not Python-Markdown: every markdown-it block token
 carries its line span (`.map`), while Python-Markdown's BlockParser works on joined text and keeps no
-line numbers. Status, hashing, localize, drafts and QA all read Markdown through split_blocks.
+line numbers. Where CommonMark and Python-Markdown differ (list nesting by content column, not four
+spaces; setext headings) blocks follow CommonMark. Status, hashing, localize, drafts and QA all read
+Markdown through split_blocks.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mdit_py_plugins.admon import admon_plugin
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _CJK_GAP = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
 _SPACES = re.compile(r"\s+")
-HEADING_ID = re.compile(r"\s*\{:?\s*#([\w-]+)[^}]*\}\s*$")  # {#id} or {: #id .class } ending a heading
+_HEADING_ID = re.compile(r"\s*\{:?\s*#([\w-]+)[^}]*\}\s*$")  # {#id} or {: #id .class } ending a heading
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 # Indented code is off: the articles indent only list and admonition bodies, and the block hashes
@@ -81,7 +83,7 @@ def split_blocks(body: str, first_line: int = 1) -> list[Block]:
     return [block._replace(line=block.line + shift, end=block.end + shift) for block in blocks]
 
 
-@functools.lru_cache(maxsize=256)  # a build reads each page twice (scan, localize); kb serve rereads all
+@functools.lru_cache(maxsize=2048)  # a build reads a translation twice (scan, localize), kb serve on each rebuild
 def _read(body: str) -> tuple[Block, ...]:
     seen: dict[str, int] = {}
     result = []
@@ -160,7 +162,7 @@ def _paragraph(kind: str, line: int, lines: list[str]) -> Block:
 
 def _heading(token: Token, title: str, line: int, end: int) -> Block:
     level = int(token.tag[1])
-    explicit = HEADING_ID.search(title)
+    explicit = _HEADING_ID.search(title)
     text = title[: explicit.start()] if explicit else title
     anchor = explicit.group(1) if explicit else slugify(text)
     return _make("heading", line, end, text, f"{level}\0{normalize_text(title)}",

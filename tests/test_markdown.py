@@ -70,6 +70,23 @@ def test_admonition_with_a_list_and_a_fence_inside() -> None:
     assert found[4].text == "# not a heading\ncurl https://api.example.com"  # dedented, no heading found in it
 
 
+def test_an_admonition_inside_a_list_item() -> None:
+    found = blocks("""
+        1. Open the app.
+
+            !!! note
+                Inside the note,
+                two lines.
+
+            Back in the item.
+
+        2. Next.
+    """)
+    assert spans(found) == [("item", 1, 1), ("admonition", 3, 3), ("paragraph", 4, 5), ("paragraph", 7, 7),
+                            ("item", 9, 9)]
+    assert found[2].text == "Inside the note,\ntwo lines."
+
+
 def test_table_rows_without_the_delimiter_row() -> None:
     found = blocks("""
         | Network | Fee |
