@@ -65,15 +65,15 @@ def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, 
     up (same count and levels), so /en/x/#network-fees also works as /zh/x/#network-fees.
     Admonitions without a title get titles[type], so a zh page says 注意, not "Note".
     """
-    try:
+    try:  # a whole file, or a body MkDocs has already taken the front matter from
         split = frontmatter.split(markdown)
-    except frontmatter.FrontMatterError:  # published as written: kb check reports the file
-        return markdown
+    except frontmatter.FrontMatterError:  # a body that opens with a --- rule and has no second one
+        split = frontmatter.Split(None, 0, markdown, 1)
     lines = markdown.split("\n")
     ours = split_blocks(split.body, split.body_line)
     for block in ours:
-        header = lines[block.line - 1].rstrip()
-        if block.kind == "admonition" and block.info in titles and '"' not in header:
+        if block.kind == "admonition" and block.info in titles and '"' not in lines[block.line - 1]:
+            header = lines[block.line - 1].rstrip()
             lines[block.line - 1] = f'{header} "{titles[block.info].replace(chr(34), chr(39))}"'
     headings = [b for b in ours if b.kind == "heading"]
     theirs = [b for b in source_blocks if b.kind == "heading"]

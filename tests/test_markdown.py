@@ -211,6 +211,13 @@ def test_localize_adds_no_anchors_when_the_headings_do_not_line_up() -> None:
     assert localize(text, tuple(source), {}) == text
 
 
+def test_localize_reads_a_body_without_front_matter_as_mkdocs_passes_it() -> None:
+    source = blocks("# Fees\n\n## Limits\n")
+    assert localize("\n# 费用\n\n## 限额\n", tuple(source), {}) == "\n# 费用 {#fees}\n\n## 限额 {#limits}\n"
+    # a body that opens with a thematic break is not front matter
+    assert localize("---\n\n# 费用\n\n## 限额\n", tuple(source), {}) == "---\n\n# 费用 {#fees}\n\n## 限额 {#limits}\n"
+
+
 def test_the_sample_translations_record_the_source_hashes_the_reader_computes() -> None:
     # The sample's story: on 2026-11-23 the source of these articles changed after they were translated.
     edited = {("zh", "account/reset-password.md"), ("zh", "api/rate-limits.md"),
