@@ -1,28 +1,34 @@
-"""Split Markdown into blocks with line numbers, normalize and hash them.
+"""The one reading of Markdown: blocks with line spans, normalized and hashed.
 
-The splitter is line-based rather than a CommonMark parser because the articles use
-Python-Markdown syntax (admonitions, attribute lists) that CommonMark reads differently.
+markdown-it-py with mdit-py-plugins' admonitions, not Python-Markdown: every markdown-it block token
+carries its line span (`.map`), while Python-Markdown's BlockParser works on joined text and keeps no
+line numbers. Where CommonMark and Python-Markdown differ (list nesting by content column, not four
+spaces; setext headings) blocks follow CommonMark. Status, hashing, localize, drafts and QA all read
+Markdown through split_blocks.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
 from typing import NamedTuple
 
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_HEADING_ID = re.compile(r"\s*\{:?\s*#([\w-]+)[^}]*\}\s*$")
-_ADMONITION = re.compile(r'^(!!!|\?\?\?\+?)\s+([\w-]+)(?:\s+"(.*)")?\s*$')
-_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
-_TABLE_RULE = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-_THEMATIC_BREAK = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
-_HTML = re.compile(r"^\s*</?[A-Za-z][\w-]*[\s/>]")
-_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+
+# CJK scripts, their punctuation and full-width forms: the package's one definition.
+CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
 _SPACES = re.compile(r"\s+")
+_HEADING_ID = re.compile(r"\s*\{:?\s*#([\w-]+)[^}]*\}\s*$")  # {#id} or {: #id .class } ending a heading
+_ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+# Indented code is off: the articles indent only list and admonition bodies, and the block hashes
+# were first computed by a reader that never saw indented code. Inline parsing is not needed here.
+_PARSER = MarkdownIt("commonmark", {"html": True}).use(admon_plugin).enable("table").disable(["code", "inline"])
 
 
 class Block(NamedTuple):
@@ -36,6 +42,7 @@ class Block(NamedTuple):
     anchor: str = ""  # heading anchor: explicit {#id} or the slug of its text
     explicit_anchor: bool = False
     info: str = ""  # admonition type, or code block language
+    end: int = 0  # last line of the block's own text (an admonition's header, an item's first paragraph)
 
 
 def short_hash(text: str) -> str:
@@ -57,101 +64,124 @@ def slugify(text: str) -> str:
     return re.sub(r"[-\s]+", "-", text)
 
 
-def _starts_block(line: str) -> bool:
-    return bool(
-        _FENCE.match(line) or _HEADING.match(line) or _ADMONITION.match(line)
-        or _ITEM.match(line) or line.lstrip().startswith("|")
-    )
+def item_content(block: Block) -> str:
+    """A list item's text without its marker."""
+    return _without_marker(block.text)
+
+
+def _without_marker(text: str) -> str:
+    match = _ITEM_MARKER.match(text)
+    return text[match.end():] if match else text
 
 
 def split_blocks(body: str, first_line: int = 1) -> list[Block]:
     """Split a Markdown body (LF line endings) into blocks; first_line is the body's file line."""
-    blocks = list(_split(body.split("\n"), first_line))
+    blocks = _read(body)
+    if first_line == 1:
+        return list(blocks)
+    shift = first_line - 1
+    return [block._replace(line=block.line + shift, end=block.end + shift) for block in blocks]
+
+
+@functools.lru_cache(maxsize=2048)  # a build reads a translation twice (scan, localize), kb serve on each rebuild
+def _read(body: str) -> tuple[Block, ...]:
     seen: dict[str, int] = {}
     result = []
-    for block in blocks:
+    for block in _blocks(body):
         if block.kind == "heading" and not block.explicit_anchor:
             count = seen.get(block.anchor, 0)
             seen[block.anchor] = count + 1
             if count:  # toc's rule for repeated headings: slug_1, slug_2...
-                block = Block(block.kind, block.line, block.text, block.key, block.level,
-                              f"{block.anchor}_{count}", False, block.info)
+                block = block._replace(anchor=f"{block.anchor}_{count}")
         result.append(block)
-    return result
+    return tuple(result)
 
 
-def _make(kind: str, line: int, text: str, norm: str, **extra: object) -> Block:
-    return Block(kind, line, text, short_hash(f"{kind}\0{norm}"), **extra)  # type: ignore[arg-type]
+def _make(kind: str, start: int, end: int, text: str, norm: str, **extra: object) -> Block:
+    return Block(kind, start, text, short_hash(f"{kind}\0{norm}"), end=end, **extra)  # type: ignore[arg-type]
 
 
-def _split(lines: list[str], first_line: int) -> Iterable[Block]:
-    i, n = 0, len(lines)
-    while i < n:
-        line = lines[i]
-        line_no = first_line + i
-        if not line.strip() or _THEMATIC_BREAK.match(line) or (_TABLE_RULE.match(line.strip()) and "-" in line):
-            i += 1
+def _blocks(body: str) -> list[Block]:
+    """The blocks of a body, numbered from line 1, in reading order."""
+    tokens = _PARSER.parse(body)
+    lines = body.split("\n")  # admonition bodies get dedented in place as the walk enters them
+    blocks: list[Block] = []
+    item: Token | None = None  # the list item whose first paragraph is the item's own text
+    skip_to = -1  # a block quote is one paragraph, whatever it holds
+    for index, token in enumerate(tokens):
+        if index <= skip_to or token.map is None:
             continue
-        fence = _FENCE.match(line)
-        if fence:
-            indent, marker, lang = fence.groups()
-            j = i + 1
-            while j < n and not lines[j].strip().startswith(marker):
-                j += 1
-            inner = [text[len(indent):] if text.startswith(indent) else text.lstrip() for text in lines[i + 1 : j]]
-            code = "\n".join(text.rstrip() for text in inner)
-            yield _make("code", line_no, code, f"{lang}\0{code}", info=lang)
-            i = j + 1
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            hashes, title = heading.groups()
-            explicit = _HEADING_ID.search(title)
-            text = title[: explicit.start()] if explicit else title
-            anchor = explicit.group(1) if explicit else slugify(text)
-            yield _make("heading", line_no, text, f"{len(hashes)}\0{normalize_text(title)}",
-                        level=len(hashes), anchor=anchor, explicit_anchor=bool(explicit))
-            i += 1
-            continue
-        admonition = _ADMONITION.match(line)
-        if admonition:
-            _, kind, title = admonition.groups()
-            title = title or ""
-            yield _make("admonition", line_no, title, f"{kind}\0{normalize_text(title)}", info=kind)
-            j = i + 1
-            while j < n and (not lines[j].strip() or lines[j].startswith(("    ", "\t"))):
-                j += 1
-            while j > i + 1 and not lines[j - 1].strip():
-                j -= 1
-            inner = [text[4:] if text.startswith("    ") else text.lstrip("\t") for text in lines[i + 1 : j]]
-            yield from _split(inner, line_no + 1)
-            i = j
-            continue
-        if line.lstrip().startswith("|"):
-            yield _make("row", line_no, line.strip(), _row_norm(line))
-            i += 1
-            continue
-        item = _ITEM.match(line)
-        j = i + 1
-        while j < n and lines[j].strip() and not _starts_block(lines[j]):
-            j += 1
-        text = "\n".join(lines[i:j])
-        if item:
-            marker = "1." if item.group(1)[0].isdigit() else "-"
-            content = text[item.end():]
-            yield _make("item", line_no, text.strip(), f"{marker} {normalize_text(content)}")
-        else:
-            kind = "html" if _HTML.match(line) else "paragraph"
-            yield _make(kind, line_no, text.strip(), normalize_text(text))
-        i = j
+        start, stop = token.map
+        line = start + 1  # map spans are 0-based and end-exclusive: [start, stop)
+        if token.type == "blockquote_open":
+            skip_to = _closing(tokens, index)
+            blocks.append(_paragraph("paragraph", line, lines[start:stop]))
+        elif token.type == "heading_open":
+            blocks.append(_heading(token, tokens[index + 1].content, line, stop))
+        elif token.type == "fence":
+            blocks.append(_code(token, line, stop, lines[start:stop]))
+        elif token.type == "admonition_open":
+            blocks.append(_admonition(token, line))
+            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+            lines[start + 1 : stop] = [_dedent(text, indent) for text in lines[start + 1 : stop]]
+        elif token.type == "tr_open":
+            row = lines[start]
+            cells = row.strip().strip("|").split("|")
+            blocks.append(_make("row", line, line, row.strip(), "|".join(normalize_text(c) for c in cells)))
+        elif token.type == "list_item_open":
+            item = token
+        elif token.type == "paragraph_open" and item is not None and item.map and item.map[0] == start:
+            marker = "1." if item.info else "-"  # an ordered item's info is its number
+            text = "\n".join(lines[start:stop]).strip()
+            blocks.append(_make("item", line, stop, text, f"{marker} {normalize_text(_without_marker(text))}"))
+        elif token.type in ("paragraph_open", "html_block"):
+            kind = "html" if token.type == "html_block" else "paragraph"
+            blocks.append(_paragraph(kind, line, lines[start:stop]))
+        if token.type != "list_item_open":
+            item = None
+    return blocks
 
 
-def _row_norm(line: str) -> str:
-    cells = line.strip().strip("|").split("|")
-    return "|".join(normalize_text(cell) for cell in cells)
+def _closing(tokens: list[Token], index: int) -> int:
+    level = tokens[index].level
+    return next(i for i in range(index + 1, len(tokens)) if tokens[i].level == level and tokens[i].nesting == -1)
 
 
-def item_content(block: Block) -> str:
-    """A list item's text without its marker."""
-    match = _ITEM.match(block.text)
-    return block.text[match.end():] if match else block.text
+def _dedent(text: str, indent: str) -> str:
+    """A line of an admonition body as its own Markdown: four spaces (or tabs) less than the body."""
+    text = text[len(indent):] if text.startswith(indent) else text
+    return text[4:] if text.startswith("    ") else text.lstrip("\t")
+
+
+def _paragraph(kind: str, line: int, lines: list[str]) -> Block:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    text = "\n".join(lines).strip()
+    return _make(kind, line, line + max(len(lines) - 1, 0), text, normalize_text(text))
+
+
+def _heading(token: Token, title: str, line: int, end: int) -> Block:
+    level = int(token.tag[1])
+    explicit = _HEADING_ID.search(title)
+    text = title[: explicit.start()] if explicit else title
+    anchor = explicit.group(1) if explicit else slugify(text)
+    return _make("heading", line, end, text, f"{level}\0{normalize_text(title)}",
+                 level=level, anchor=anchor, explicit_anchor=bool(explicit))
+
+
+def _code(token: Token, line: int, end: int, lines: list[str]) -> Block:
+    opening = lines[0]
+    indent = opening[: len(opening) - len(opening.lstrip())]
+    last = lines[-1].strip()
+    closed = len(lines) > 1 and last.startswith(token.markup) and not last.strip(token.markup[0])
+    inner = lines[1 : len(lines) - 1 if closed else len(lines)]
+    code = "\n".join((text[len(indent):] if text.startswith(indent) else text.lstrip()).rstrip() for text in inner)
+    lang = token.info.split()[0] if token.info.strip() else ""
+    return _make("code", line, end, code, f"{lang}\0{code}", info=lang)
+
+
+def _admonition(token: Token, line: int) -> Block:
+    params = token.info.strip()
+    kind = params.split()[0]
+    title = params[params.index('"') + 1 : params.rindex('"')] if params.count('"') >= 2 else ""
+    return _make("admonition", line, line, title, f"{kind}\0{normalize_text(title)}", info=kind)

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import pickle
 from dataclasses import astuple, fields, replace
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,11 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".kb-cache"
 Stamp = tuple[int, int, bool]  # mtime_ns, size, is_source
 
-# Parsed documents are valid only for the code that parsed them.
+# Parsed documents are valid only for the code that parsed them, markdown-it's included.
 _VERSION = hashlib.sha256(b"".join(
     Path(module.__file__ or "").read_bytes() for module in (frontmatter, blocks_module, model)
-) + Path(__file__).with_name("scan.py").read_bytes()).hexdigest()
+) + Path(__file__).with_name("scan.py").read_bytes()
+    + f"{version('markdown-it-py')} {version('mdit-py-plugins')}".encode()).hexdigest()
 
 
 _FIELDS = tuple(f.name for f in fields(Document) if f.name != "parsed")

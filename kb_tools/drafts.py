@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from kb_tools import frontmatter, qa
-from kb_tools.blocks import Block
+from kb_tools.blocks import Block, item_content
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
@@ -30,8 +30,7 @@ from kb_tools.scan import read_document
 from kb_tools.status import compute
 
 log = logging.getLogger(__name__)
-_ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_ADMONITION = re.compile(r'^(\s*(?:!!!|\?\?\?\+?)\s+[\w-]+)')
+
 _PROTECT = re.compile(
     r"`[^`\n]+`"  # inline code
     r"|\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"  # link and image targets
@@ -232,10 +231,15 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     for block in reversed(source.blocks):
         if block.kind == "code" or not segment(block).strip():
             continue
-        start = block.line - split.body_line
-        count = block.text.count("\n") + 1 if block.kind in ("paragraph", "item", "html") else 1
+        start, stop = block.line - split.body_line, block.end - split.body_line + 1  # the block's own lines
         indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-        lines[start : start + count] = [indent + _render(block, lines[start].lstrip(), translate(block))]
+        first, *rest = _render(block, lines[start].lstrip(), translate(block)).split("\n")
+        if block.kind == "item":  # continuation lines line up under the item's text
+            hang = indent + " " * (len(block.text) - len(item_content(block)))
+            rest = [hang + line.lstrip() for line in rest]
+        else:  # and stay inside their admonition
+            rest = [indent + line if line.strip() else "" for line in rest]
+        lines[start:stop] = [indent + first, *rest]
     translation: dict[str, object] = {"source_hash": source.source_hash, "status": "machine", "engine": engine.name}
     meta: dict[str, object] = {"title": texts["title"]}
     if "description" in texts:
@@ -258,11 +262,9 @@ def _render(block: Block, first_line: str, text: str) -> str:
         anchor = f" {{#{block.anchor}}}" if block.explicit_anchor else ""
         return f"{'#' * block.level} {text}{anchor}"
     if block.kind == "item":
-        marker = _ITEM_MARKER.match(first_line)
-        return (marker.group(0) if marker else "- ") + text
+        return block.text[: len(block.text) - len(item_content(block))] + text  # the source's marker
     if block.kind == "admonition":
-        head = _ADMONITION.match(first_line)
-        return f'{head.group(1) if head else "!!! note"} "{text}"'
+        return f'{" ".join(first_line.split()[:2])} "{text}"'  # marker and type: !!! note, ???+ tip
     return text
 
 

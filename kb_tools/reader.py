@@ -6,10 +6,10 @@ the tests and any other face apply the same rules.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from kb_tools.blocks import Block
+from kb_tools import frontmatter
+from kb_tools.blocks import Block, split_blocks
 from kb_tools.model import HelpCenter
 from kb_tools.status import Entry, compute, explain_stale
 
@@ -58,12 +58,6 @@ def page_url(rel: str) -> str:
     return stem + "/"
 
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_HEADING = re.compile(r"^(\s*#{1,6}\s+.*?)\s*#*\s*$")
-_HEADING_ID = re.compile(r"\{:?\s*#[\w-]+[^}]*\}\s*$")
-_ADMONITION = re.compile(r'^(\s*(?:!!!|\?\?\?\+?)\s+([\w-]+))\s*$')
-
-
 def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, str]) -> str:
     """A translation's Markdown with its source's heading anchors and translated admonition titles.
 
@@ -71,28 +65,27 @@ def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, 
     up (same count and levels), so /en/x/#network-fees also works as /zh/x/#network-fees.
     Admonitions without a title get titles[type], so a zh page says 注意, not "Note".
     """
+    try:  # a whole file, or a body MkDocs has already taken the front matter from
+        split = frontmatter.split(markdown)
+    except frontmatter.FrontMatterError:  # a body that opens with a --- rule and has no second one
+        split = frontmatter.Split(None, 0, markdown, 1)
     lines = markdown.split("\n")
-    headings: list[int] = []
-    fence = ""
-    for index, line in enumerate(lines):  # a light pass: it runs for every page of every build
-        if fence:
-            fence = "" if line.lstrip().startswith(fence) else fence
-            continue
-        opening = _FENCE.match(line)
-        if opening:
-            fence = opening.group(1)
-        elif line.lstrip().startswith("#") and _HEADING.match(line):
-            headings.append(index)
-        elif line.lstrip().startswith(("!!!", "???")):
-            admonition = _ADMONITION.match(line)
-            if admonition and admonition.group(2) in titles:
-                lines[index] = f'{admonition.group(1)} "{titles[admonition.group(2)].replace(chr(34), chr(39))}"'
+    ours = split_blocks(split.body, split.body_line)
+    for block in ours:
+        if block.kind == "admonition" and block.info in titles and '"' not in lines[block.line - 1]:
+            header = lines[block.line - 1].rstrip()
+            lines[block.line - 1] = f'{header} "{titles[block.info].replace(chr(34), chr(39))}"'
+    headings = [b for b in ours if b.kind == "heading"]
     theirs = [b for b in source_blocks if b.kind == "heading"]
-    levels = [len(lines[i].lstrip()) - len(lines[i].lstrip().lstrip("#")) for i in headings]
-    if levels == [b.level for b in theirs]:
-        for index, source in zip(headings, theirs, strict=True):
-            if not _HEADING_ID.search(lines[index]):
-                match = _HEADING.match(lines[index])
-                assert match is not None
-                lines[index] = f"{match.group(1)} {{#{source.anchor}}}"
+    if [b.level for b in headings] == [b.level for b in theirs]:
+        for heading, source in zip(headings, theirs, strict=True):
+            if not heading.explicit_anchor:
+                lines[heading.line - 1] = f"{_without_closing_hashes(lines[heading.line - 1])} {{#{source.anchor}}}"
     return "\n".join(lines)
+
+
+def _without_closing_hashes(line: str) -> str:
+    """A heading line without its optional closing #s (`## Fees ##`), which would follow the anchor."""
+    line = line.rstrip()
+    bare = line.rstrip("#")
+    return bare.rstrip() if bare != line and bare.endswith((" ", "\t")) else line

@@ -37,7 +37,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import FuzzyTerm, Or, Query
 
-from kb_tools.blocks import short_hash
+from kb_tools.blocks import CJK, short_hash
 from kb_tools.errors import KbError, Problem
 from kb_tools.fsutil import write_atomic
 from kb_tools.model import Document, HelpCenter
@@ -47,8 +47,7 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = ".kb-cache/whoosh"
 _SCHEMA_VERSION = "1"
-_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_CJK = re.compile(f"[{_CJK_CHARS}]+|[^\\W_{_CJK_CHARS}]+")  # runs of CJK characters, or other words
+_CJK = re.compile(f"(?:(?=[{CJK}])[^\\W_])+|[^\\W_{CJK}]+")  # runs of CJK letters (not punctuation), or other words
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`#>|]+|\{:?\s*#[\w-]+[^}]*\}")
 
@@ -117,7 +116,7 @@ class JiebaTokenizer(_WordsTokenizer):
 
 
 def _is_cjk(char: str) -> bool:
-    return bool(re.match(f"[{_CJK_CHARS}]", char))
+    return bool(re.match(f"[{CJK}]", char))
 
 
 def analyzer(root: Path, lang: str) -> Analyzer:
