@@ -21,7 +21,7 @@ from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
 from kb_tools.siteroot import write_root
 
-STAMP = ".kb-build"  # in site/<lang>/: the hash of the inputs it was built from
+STAMP_DIR = ".kb-cache/build"  # <lang>.stamp: the hash of the inputs site/<lang>/ was built from (not published)
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     results: list[LanguageBuild] = []
     todo = []
     for lang in langs:
-        stamp = site / lang / STAMP
-        if not force and stamp.exists() and stamp.read_text() == stamps[lang]:
+        stamp = settings.root / STAMP_DIR / f"{lang}.stamp"
+        if not force and stamp.exists() and stamp.read_text() == stamps[lang] and (site / lang).is_dir():
             results.append(LanguageBuild(lang, "skipped", message="inputs unchanged since the last build"))
             if on_done:
                 on_done(results[-1])
@@ -72,7 +72,7 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 except Exception as exc:  # a crashed worker fails its language alone
                     result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
                 if result.outcome == "built":
-                    write_atomic(site / lang / STAMP, stamps[lang])
+                    write_atomic(settings.root / STAMP_DIR / f"{lang}.stamp", stamps[lang])
                 results.append(result)
                 if on_done:
                     on_done(result)

@@ -425,21 +425,13 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
 
 
 def _serve_api(settings: config.Settings, address: str) -> int:
-    from wsgiref.simple_server import make_server
-
     from kb_tools import api
 
     host, _, port = address.rpartition(":")
     if not port.isdigit():
         raise KbError(f"--dev-addr {address!r}: write HOST:PORT, e.g. 127.0.0.1:8000")
-    app = api.App(settings)
-    try:
-        server = make_server(host or "127.0.0.1", int(port), app, handler_class=api.QuietHandler)
-    except OSError as exc:
-        raise KbError(f"cannot listen on {address}: {exc.strerror}: choose another --dev-addr") from None
-    with server:
-        out.print(f"search API on http://{host or '127.0.0.1'}:{port}/api/search?q=...&lang=...", markup=False)
-        server.serve_forever()
+    api.serve(settings, host or "127.0.0.1", int(port),
+              on_ready=lambda url: out.print(f"search API on {url}", markup=False))
     return 0
 
 

@@ -23,7 +23,24 @@ log = logging.getLogger(__name__)
 
 
 class EngineError(KbError):
-    """The engine cannot translate now; the message says why and what to do."""
+    """The engine cannot translate now; the message says why and what to do (never with a secret in it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+
+# Where a key shows in a URL or an error text: key=, api_key=, auth_key=, token=, access_token=...
+_SECRET_PARAM = re.compile(r"(?i)\b(\w*(?:key|token))=[^&\s'\"<>)]+")
+_KEY_ENVS = ("DEEPL_API_KEY", "LIBRE_API_KEY", "MICROSOFT_API_KEY", "OPENAI_API_KEY")
+
+
+def redact(text: str) -> str:
+    """text without API keys: the values of the key variables set now, and key/token values in URLs."""
+    for name in _KEY_ENVS:
+        secret = os.environ.get(name, "")
+        if len(secret) >= 4:  # shorter would blank out ordinary words: such a value is no secret to keep
+            text = text.replace(secret, "***")
+    return _SECRET_PARAM.sub(r"\1=***", text)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import logging
 import math
 import re
 import shutil
+import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from whoosh.analysis import (
     Tokenizer,
 )
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.query import FuzzyTerm, Or, Query
 
 from kb_tools.blocks import CJK, short_hash
@@ -49,6 +50,11 @@ INDEX_DIR = ".kb-cache/whoosh"
 _SCHEMA_VERSION = "1"
 _CJK = re.compile(f"(?:(?=[{CJK}])[^\\W_])+|[^\\W_{CJK}]+")  # runs of CJK letters (not punctuation), or other words
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_FUZZY_MAX = 24  # characters: a longer "word" is no typo, and its fuzzy automaton costs seconds
+# The plain parser, for queries the full syntax cannot read: words only, no operators, fields, groups or wildcards.
+_SYNTAX = (plugins.OperatorsPlugin, plugins.GroupPlugin, plugins.FieldsPlugin, plugins.WildcardPlugin,
+           plugins.PhrasePlugin, plugins.RangePlugin, plugins.BoostPlugin, plugins.EveryPlugin,
+           plugins.SingleQuotePlugin)
 _MARKUP = re.compile(r"[*_`#>|]+|\{:?\s*#[\w-]+[^}]*\}")
 
 
@@ -106,13 +112,27 @@ class JiebaTokenizer(_WordsTokenizer):
 
     def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
         if self._jieba is None:
+            self._jieba = _jieba(self.words)
+        return ((w, start, end) for w, start, end in self._jieba.tokenize(text) if _CJK.fullmatch(w))
+
+
+_JIEBA: dict[tuple[str, ...], Any] = {}
+_JIEBA_LOCK = threading.Lock()
+
+
+def _jieba(words: tuple[str, ...]) -> Any:
+    """One jieba per dictionary for the whole process: loading one takes a second, and the API opens many searchers."""
+    with _JIEBA_LOCK:
+        if words not in _JIEBA:
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
-            self._jieba = jieba.Tokenizer()
-            for word in self.words:
-                self._jieba.add_word(word, freq=100000)  # our terms win over the general dictionary's splits
-        return ((w, start, end) for w, start, end in self._jieba.tokenize(text) if _CJK.fullmatch(w))
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()  # now, under our lock: afterwards tokenizing only reads, safe from many threads
+            for word in words:
+                tokenizer.add_word(word, freq=100000)  # our terms win over the general dictionary's splits
+            _JIEBA[words] = tokenizer
+        return _JIEBA[words]
 
 
 def _is_cjk(char: str) -> bool:
@@ -262,6 +282,11 @@ class Hit:
                 "score": round(self.score, 3), "snippet": self.snippet}
 
 
+def clean(text: str) -> str:
+    """The query without control characters or lone surrogates (a URL or a terminal can carry them), trimmed."""
+    return "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in text).strip()
+
+
 class Searcher:
     """Queries one language's index; keep one open to answer many queries fast."""
 
@@ -275,6 +300,9 @@ class Searcher:
         self.ix = index.open_dir(str(folder))
         self.searcher = self.ix.searcher()
         self.parser = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
+        self.plain = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
+        for plugin in _SYNTAX:
+            self.plain.remove_plugin_class(plugin)
         self.synonyms = synonyms(root, lang)
         self.spaced = lang.split("-")[0] not in ("zh", "ja", "ko")
 
@@ -298,11 +326,21 @@ class Searcher:
                 if re.search(pattern, text, re.IGNORECASE):
                     variants |= {re.sub(pattern, other, text, flags=re.IGNORECASE) for other in group}
         # normalize() merges the variants' shared words: Whoosh's match skipping loops on duplicated terms
-        return Or([self.parser.parse(variant) for variant in sorted(variants)]).normalize()
+        return Or([self._parse(variant) for variant in sorted(variants)]).normalize()
+
+    def _parse(self, text: str) -> Query:
+        try:
+            return self.parser.parse(text)
+        except Exception:  # Whoosh's parser trips on some operator soups ("NOT NOT x"): read them as plain words
+            log.debug("query %r read as plain words", text, exc_info=True)
+            return self.plain.parse(text)
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Ranked results; for spaced languages, words one or two typos away count too."""
         self.searcher = self.searcher.refresh()
+        text = clean(text)
+        if not text:
+            return []
         query = self.query(text)
         results = self.searcher.search(query, limit=limit)
         words = {t.decode() if isinstance(t, bytes) else str(t) for _, t in query.iter_all_terms()}
@@ -320,7 +358,7 @@ class Searcher:
         terms = []
         for field in ("title", "headings", "body"):
             for token in self.ix.schema[field].analyzer(text):
-                if len(token.text) >= 4:
+                if 4 <= len(token.text) <= _FUZZY_MAX:
                     terms.append(FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2,
                                            prefixlength=1))
         return Or(terms) if terms else None
