@@ -92,7 +92,15 @@ class Edition:
         source = self.center.source(rel)
         if page.fallback or source is None or self.lang == self.source_lang:
             return text
-        return reader.localize(text, self.center.with_blocks(source).blocks, self.admonition_titles())
+        source_blocks, titles = self.center.with_blocks(source).blocks, self.admonition_titles()
+        doc = self.center.docs[self.lang].get(rel)
+        if doc is not None and doc.parsed is not None:
+            # The scan read this file's blocks: reuse them when text is its body, as MkDocs passes it.
+            whole = page.file.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+            if whole.endswith(text):
+                first_line = whole.count("\n") - text.count("\n") + 1
+                return reader.localize(text, source_blocks, titles, doc.parsed, first_line)
+        return reader.localize(text, source_blocks, titles)
 
     def notice_text(self, rel: str) -> tuple[str, str]:
         """A page's notice as (title, text) in this language; ('', '') when it has none."""

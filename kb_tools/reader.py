@@ -58,29 +58,34 @@ def page_url(rel: str) -> str:
     return stem + "/"
 
 
-def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, str]) -> str:
+def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, str],
+             blocks: tuple[Block, ...] | None = None, first_line: int = 1) -> str:
     """A translation's Markdown with its source's heading anchors and translated admonition titles.
 
     Headings get `{#anchor}` of the source heading at the same position when the headings line
     up (same count and levels), so /en/x/#network-fees also works as /zh/x/#network-fees.
     Admonitions without a title get titles[type], so a zh page says 注意, not "Note".
+    blocks: the markdown's blocks when the caller has them, with first_line the file line of its
+    first line (a build has every translation's blocks already: reading them again costs most).
     """
-    try:  # a whole file, or a body MkDocs has already taken the front matter from
-        split = frontmatter.split(markdown)
-    except frontmatter.FrontMatterError:  # a body that opens with a --- rule and has no second one
-        split = frontmatter.Split(None, 0, markdown, 1)
+    if blocks is None:
+        try:  # a whole file, or a body MkDocs has already taken the front matter from
+            split = frontmatter.split(markdown)
+        except frontmatter.FrontMatterError:  # a body that opens with a --- rule and has no second one
+            split = frontmatter.Split(None, 0, markdown, 1)
+        blocks, first_line = tuple(split_blocks(split.body, split.body_line)), 1
     lines = markdown.split("\n")
-    ours = split_blocks(split.body, split.body_line)
-    for block in ours:
-        if block.kind == "admonition" and block.info in titles and '"' not in lines[block.line - 1]:
-            header = lines[block.line - 1].rstrip()
-            lines[block.line - 1] = f'{header} "{titles[block.info].replace(chr(34), chr(39))}"'
-    headings = [b for b in ours if b.kind == "heading"]
+    for block in blocks:
+        index = block.line - first_line
+        if block.kind == "admonition" and block.info in titles and '"' not in lines[index]:
+            lines[index] = f'{lines[index].rstrip()} "{titles[block.info].replace(chr(34), chr(39))}"'
+    headings = [b for b in blocks if b.kind == "heading"]
     theirs = [b for b in source_blocks if b.kind == "heading"]
     if [b.level for b in headings] == [b.level for b in theirs]:
         for heading, source in zip(headings, theirs, strict=True):
             if not heading.explicit_anchor:
-                lines[heading.line - 1] = f"{_without_closing_hashes(lines[heading.line - 1])} {{#{source.anchor}}}"
+                index = heading.line - first_line
+                lines[index] = f"{_without_closing_hashes(lines[index])} {{#{source.anchor}}}"
     return "\n".join(lines)
 
 
