@@ -16,11 +16,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO, article, build_site, commit_all, hash_of, translation, write_kb
+from conftest import REPO, article, build_site, commit_all, hash_of, scan, translation, write_kb
 from mt_server import API_KEY, MTServer, Script, hostile_translation
 from playwright.sync_api import sync_playwright
 
 from kb_tools import frontmatter, search
+from kb_tools.blocks import split_blocks
+from kb_tools.memory import Memory
 from kb_tools.untrusted import neutralize
 
 THEME = "theme:\n  name: material\n  custom_dir: overrides\nmarkdown_extensions: [admonition, attr_list, tables, toc]\n"
@@ -187,7 +189,7 @@ def test_a_hostile_engine_never_gets_markup_onto_a_page(tmp_path: Path, run_kb) 
     assert '{: onclick="window.__pwned = 1; alert(1)" }' in shown and "{{ config.extra }}" in shown
     assert live_markup(page) == []
     assert [tag for tag, attrs, _ in Elements(page).elements if tag == "table"] == ["table"]
-    for_browser(root / "site", ["zh/withdraw/", "zh/"])
+    for_browser(root / "site", ["zh/withdraw/", "zh/"], search="pwned", title_has="wardhtiw")
 
 
 def test_titles_are_text_in_nav_header_home_related_and_search(tmp_path: Path) -> None:
@@ -220,7 +222,7 @@ def test_titles_are_text_in_nav_header_home_related_and_search(tmp_path: Path) -
     head = (root / "site/en/wallet/fees/index.html").read_text(encoding="utf-8")
     assert '<meta name="description" content="fees&#34; onmouseover' in head or \
         '<meta name="description" content="fees&quot; onmouseover' in head
-    for_browser(root / "site", ["en/wallet/fees/", "zh/", "en/"], search="Network fees")
+    for_browser(root / "site", ["en/wallet/fees/", "zh/", "en/"], search="Network fees", title_has="<img src=x")
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -228,7 +230,7 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def for_browser(site: Path, urls: list[str], search: str = "") -> None:
+def for_browser(site: Path, urls: list[str], search: str = "", title_has: str = "") -> None:
     """Open each page in headless Chromium: no dialog opens, nothing sets window.__pwned, search included."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -250,7 +252,7 @@ def for_browser(site: Path, urls: list[str], search: str = "") -> None:
                 result = page.locator(".pagefind-ui__result-link").first
                 result.wait_for(timeout=15000)
                 titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
-                assert any("<img src=x" in title for title in titles), titles  # the title, shown as text
+                assert any(title_has in title for title in titles), titles  # shown as text
                 assert page.locator(".pagefind-ui__results img, .pagefind-ui__results script").count() == 0
                 assert page.evaluate("typeof window.__pwned") == "undefined"
             browser.close()
@@ -258,3 +260,21 @@ def for_browser(site: Path, urls: list[str], search: str = "") -> None:
         httpd.shutdown()
         httpd.server_close()
     assert dialogs == []
+
+
+def test_a_memory_entry_that_adds_markup_goes_to_the_engine_again(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    root = write_kb(tmp_path, {"docs/en/a.md": article("Limits", "Withdrawals are limited.\n\nDeposits are not.\n")},
+                    languages=("en", "zh"))
+    commit_all(root, "source")
+    center = scan(root)
+    memory = Memory.load(root, "zh")
+    first, second = center.with_blocks(center.docs["en"]["a.md"]).blocks
+    memory.add(first, split_blocks('提币有限额。<img src=x onerror="alert(1)"> [领取](http://evil.example)')[0])
+    memory.add(second, split_blocks("充值没有限额。")[0])  # a clean entry, reused
+    memory.save()
+    with MTServer() as server:
+        code, _, err = run_kb(root, "draft", "zh", "--engine", "libre", "--engine-url", server.url)
+    assert code == 0, err
+    assert server.script.received == ["Limits", "Withdrawals are limited."]
+    text = (root / "docs/zh/a.md").read_text(encoding="utf-8")
+    assert "充值没有限额。" in text and "evil" not in text and "<img" not in text
