@@ -44,10 +44,13 @@ def _failed_qa(center: HelpCenter, lang: str, rel: str) -> bool:
 
 
 def _plan(entry: Entry, publish_machine: bool, failed_qa: bool = False) -> PagePlan:
-    if entry.status == "machine":
+    if failed_qa and entry.status in ("machine", "stale"):
         # A draft whose QA failed (markup the engine added, changed numbers, lost links) is never
-        # shown as if it were fine: the reader gets the source until a reviewer approves a fix.
-        if publish_machine and not failed_qa:
+        # shown as if it were fine, not even once its source moved on: the reader gets the source
+        # until a reviewer approves a fix (kb approve drops the notes).
+        return PagePlan(entry.rel, True, "in-review")
+    if entry.status == "machine":
+        if publish_machine:
             return PagePlan(entry.rel, False, "machine")
         return PagePlan(entry.rel, True, "in-review")
     if entry.status == "stale":

@@ -20,7 +20,7 @@ from conftest import REPO, article, build_site, commit_all, hash_of, scan, trans
 from mt_server import API_KEY, MTServer, Script, hostile_translation
 from playwright.sync_api import sync_playwright
 
-from kb_tools import frontmatter, search
+from kb_tools import frontmatter, reader, search
 from kb_tools.blocks import split_blocks
 from kb_tools.memory import Memory
 from kb_tools.untrusted import neutralize
@@ -278,3 +278,21 @@ def test_a_memory_entry_that_adds_markup_goes_to_the_engine_again(tmp_path: Path
     assert server.script.received == ["Limits", "Withdrawals are limited."]
     text = (root / "docs/zh/a.md").read_text(encoding="utf-8")
     assert "充值没有限额。" in text and "evil" not in text and "<img" not in text
+
+
+def test_a_draft_that_failed_qa_is_withheld_stale_or_not_and_warnings_alone_do_not(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"docs/en/a.md": article("Fees", "The fee is 0.0005 BTC.\n"),
+                               "docs/en/b.md": article("Limits", "Limits apply.\n")}, languages=("en", "zh"))
+    for rel, note in (("a.md", "draft line 6: number 5 is not in the source"),
+                      ("b.md", "draft line 6: warning: glossary: 'limit' should be translated as '限额'")):
+        text = translation("译文", "译文。\n", hash_of(root, rel), "machine")
+        noted = text.replace("  engine: google\n", f"  engine: libre\n  qa:\n  - {json.dumps(note)}\n")
+        write_kb(root, {f"docs/zh/{rel}": noted}, languages=("en", "zh"))
+    commit_all(root, "drafts")
+    plans = reader.plan(scan(root), "zh")
+    assert (plans["a.md"].show_source, plans["a.md"].notice) == (True, "in-review")
+    assert (plans["b.md"].show_source, plans["b.md"].notice) == (False, "machine")
+    (root / "docs/en/a.md").write_text(article("Fees", "The fee is 0.0006 BTC.\n"), encoding="utf-8")
+    commit_all(root, "new fee")
+    plans = reader.plan(scan(root), "zh")
+    assert (plans["a.md"].show_source, plans["a.md"].notice) == (True, "in-review")
