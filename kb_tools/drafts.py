@@ -36,7 +36,7 @@ _PROTECT = re.compile(
     r"`[^`\n]+`"  # inline code
     r"|\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"  # link and image targets
     r"|<https?://[^>]+>|https?://[\w\-.~:/?#@!$&*+;=%,]+[\w/]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # URLs, emails
-    r"|</?[A-Za-z][^>]*>|<!--.*?-->"  # HTML tags and comments
+    r"|</?[A-Za-z][^>]*>|(?s:<!--.*?-->)"  # HTML tags and comments
     r"|\{:?\s*[#.][\w-]+[^}]*\}|\{:[^}\n]*\}"  # heading anchors, attribute lists
     r"|\{\{.*?\}\}|\{%.*?%\}",  # template syntax the source has (shown as written)
     re.ASCII,
