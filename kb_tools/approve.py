@@ -62,14 +62,41 @@ def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: G
                  "reviewed_on": today or dt.date.today()}
         write_atomic(path, set_translation_block(path.read_bytes(), block))
         notes = ["adopted: it had no translation: block" if entry.status == "untracked" else ""]
-        if memory.learn(with_meta(source), with_meta(doc)):
-            notes.append(f"memory: {len([b for b in source.blocks if b.kind != 'code']) + 1} blocks learned")
+        originals, translated = with_meta(source), with_meta(doc)
+        # What QA faults (added markup, other links or numbers) never enters the memory, even with --force.
+        flagged = _flagged(doc.translation.qa if doc.translation else (), source.path)
+        refused = [(s, t) for s, t in zip(originals, translated, strict=False)
+                   if s.kind != "code" and ({f"{source.path}:{s.line}", f"draft line {t.line}", s.kind} & flagged
+                                            or not qa.clean_pair(s, t, source.lang, lang, glossary))]
+        bad = {(s.key, t.key) for s, t in refused}
+        if memory.learn(originals, translated, lambda s, t: (s.key, t.key) not in bad):  # noqa: B023 (used at once)
+            learned = len([b for b in originals if b.kind != "code"]) - len(refused)
+            notes.append(f"memory: {learned} blocks learned")
+            if refused:
+                lines = ", ".join(str(t.line or doc.title_line) for _, t in refused)
+                notes.append(f"memory: {len(refused)} blocks left out (lines {lines}): they differ from the "
+                             "source in links, numbers, terms or markup, or kb draft flagged them")
         else:
             notes.append(f"memory: not fed: its {len(doc.blocks)} blocks do not line up with the "
                          f"{len(source.blocks)} blocks of {source.path} (translate block by block to reuse them)")
         results.append(Approval(rel, True, tuple(n for n in notes if n)))
     memory.save()
     return results
+
+
+def _flagged(notes: tuple[str, ...], source_path: str) -> set[str]:
+    """Where kb draft's notes (not its warnings) point: `path:line`, `draft line N`, or `title`/`description`."""
+    found = set()
+    for note in notes:
+        if not qa.withholds((note,)):
+            continue
+        meta = re.match(rf"{re.escape(source_path)}: the (title|description): ", note)
+        where = re.match(r"(draft line \d+|[^:\s]+:\d+): ", note)
+        if meta:
+            found.add(meta.group(1))
+        elif where:
+            found.add(where.group(1))
+    return found
 
 
 def set_translation_block(data: bytes, block: dict[str, object]) -> str:

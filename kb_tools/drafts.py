@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from kb_tools import frontmatter, qa
+from kb_tools import frontmatter, qa, untrusted
 from kb_tools.blocks import Block, item_content
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
@@ -35,8 +36,9 @@ _PROTECT = re.compile(
     r"`[^`\n]+`"  # inline code
     r"|\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"  # link and image targets
     r"|<https?://[^>]+>|https?://[\w\-.~:/?#@!$&*+;=%,]+[\w/]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # URLs, emails
-    r"|</?[A-Za-z][^>]*>"  # HTML tags
-    r"|\{:?\s*#[\w-]+[^}]*\}",  # heading anchors
+    r"|</?[A-Za-z][^>]*>|(?s:<!--.*?-->)"  # HTML tags and comments
+    r"|\{:?\s*[#.][\w-]+[^}]*\}|\{:[^}\n]*\}"  # heading anchors, attribute lists
+    r"|\{\{.*?\}\}|\{%.*?%\}",  # template syntax the source has (shown as written)
     re.ASCII,
 )
 
@@ -112,7 +114,8 @@ def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary
         for block in with_meta(job.source):
             if block.kind == "code" or not _words(_protect(segment(block), glossary.do_not_translate)[0]):
                 continue
-            if memory.get(block) is not None:
+            found = memory.get(block)
+            if found is not None and _reusable(block, found, glossary.do_not_translate):
                 job.reused += 1
             else:
                 masked = (_protect(text, glossary.do_not_translate)[0] for text in _pieces(block))
@@ -198,13 +201,13 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
 
     def translate(block: Block) -> str:
         found = memory.get(block)
-        if found is not None:
+        if found is not None and _reusable(block, found, terms):
             return found
         if block.kind == "row":
-            return "| " + " | ".join(_send(cell, block) for cell in _pieces(block)) + " |"
-        return _send(segment(block), block)
+            return "| " + " | ".join(_send(cell, block, "cell") for cell in _pieces(block)) + " |"
+        return _send(segment(block), block, block.kind)
 
-    def _send(text: str, block: Block) -> str:
+    def _send(text: str, block: Block, kind: str) -> str:
         masked, saved = _protect(text, terms)
         if not _words(masked):
             return text
@@ -217,6 +220,10 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
             return text
         if on_piece:
             on_piece(len(masked))
+        # The answer is untrusted: made inert before the source's own markup is put back.
+        result, notes = untrusted.neutralize(result, masked, kind)
+        where = f"{job.source.path}:{block.line}" if block.line else f"{job.source.path}: the {kind}"
+        untranslated.extend(f"{where}: {note}" for note in notes)
         restored, lost = _restore(result, saved)
         untranslated.extend(f"{job.source.path}:{block.line}: the engine dropped {item!r}: put it back"
                             for item in lost)
@@ -249,12 +256,31 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     body = "\n".join(lines).strip("\n") + "\n"
     draft_doc = read_document(source.path.replace(f"/{source.lang}/", f"/{lang}/", 1), lang, job.rel,
                               _file_text({**meta, "translation": translation}, body).encode(), False)
-    problems = [f"draft line {p.line}: {p.message}" for p in qa.check(source, draft_doc, glossary)]
+    problems = [qa.note(f"draft line {p.line}", p) for p in qa.check(source, draft_doc, glossary)]
     if problems or untranslated:
         translation["qa"] = untranslated + problems  # for the reviewer: kb check reports them too
     write_atomic(target, _file_text({**meta, "translation": translation}, body))
     sent = engine.sent - sent_before
     return Outcome(job.rel, "drafted", sent=sent, reused=job.reused, qa=tuple(untranslated + problems))
+
+
+def _reusable(block: Block, found: str, terms: tuple[str, ...]) -> bool:
+    """Whether a memory entry may be reused as it is: it adds no markup to its source block.
+
+    The memory is fed by reviewed translations, but a file edited by hand or an approval with
+    --force could have put anything in it: such an entry goes to the engine again instead.
+    """
+    if block.kind == "row":
+        cells = [cell.strip() for cell in found.strip().strip("|").split("|")]
+        if len(cells) != len(_pieces(block)):
+            return False
+        return all(_reusable(Block("cell", 0, c, ""), t, terms) for c, t in zip(_pieces(block), cells, strict=True))
+    masked, saved = _protect(found, terms)
+    ours, theirs = _protect(segment(block), terms)
+    if Counter(saved) - Counter(theirs):  # a link, URL, tag or term the source does not have
+        return False
+    added = untrusted.neutralize(masked, ours, block.kind)[1]
+    return set(added) <= set(untrusted.neutralize(ours, ours, block.kind)[1])
 
 
 def _render(block: Block, first_line: str, text: str) -> str:
@@ -264,7 +290,8 @@ def _render(block: Block, first_line: str, text: str) -> str:
     if block.kind == "item":
         return block.text[: len(block.text) - len(item_content(block))] + text  # the source's marker
     if block.kind == "admonition":
-        return f'{" ".join(first_line.split()[:2])} "{text}"'  # marker and type: !!! note, ???+ tip
+        title = text.replace('"', "'")  # a quote from the engine would end the title early
+        return f'{" ".join(first_line.split()[:2])} "{title}"'  # marker and type: !!! note, ???+ tip
     return text
 
 

@@ -8,6 +8,7 @@ never guessed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,12 +74,14 @@ class Memory:
             self.entries[source.key] = pair
             self.changed = True
 
-    def learn(self, source: tuple[Block, ...], translation: tuple[Block, ...]) -> bool:
-        """Add every (source block, translated block) pair; False, adding nothing, when they do not line up."""
+    def learn(self, source: tuple[Block, ...], translation: tuple[Block, ...],
+              accept: Callable[[Block, Block], bool] | None = None) -> bool:
+        """Add every (source block, translated block) pair that `accept` passes (all by default);
+        False, adding nothing, when they do not line up."""
         if [b.kind for b in source] != [b.kind for b in translation]:
             return False
         for s, t in zip(source, translation, strict=True):
-            if s.kind != "code":
+            if s.kind != "code" and (accept is None or accept(s, t)):
                 self.add(s, t)
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
@@ -17,6 +18,10 @@ LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][
 _URL = re.compile(r"(?:https?://|mailto:)[\w\-.~:/?#@!$&*+;=%,]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f]\d+)*")
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+# Markup a translation must not add: HTML tags and comments, template syntax, attribute lists.
+_MARKUP = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>|\{\{.*?\}\}|\{%.*?%\}|\{:[^}\n]*\}|\{\s*[#.][^}\n]*\}")
+_ESCAPED = re.compile(r"\\([{}<>])")
 
 
 def link_targets(block: Block) -> list[str]:
@@ -39,7 +44,7 @@ def plain(text: str) -> str:
 
 
 def numbers(text: str, terms: re.Pattern[str] | None = None) -> dict[str, str]:
-    """The numbers in plain prose as written, keyed without separators and leading zeros (0,5 and 0.5 are one).
+    """The numbers in plain prose as written, keyed by value (0,5 and 0.5 are one; 1,000 and 1 000 are one).
 
     Glossary terms are left out: the 2 of "2FA" or of ko "2단계 인증" is a word, not a figure.
     """
@@ -50,8 +55,40 @@ def numbers(text: str, terms: re.Pattern[str] | None = None) -> dict[str, str]:
         text = terms.sub(" ", text)
     found: dict[str, str] = {}
     for number in _NUMBER.findall(text):
-        found.setdefault(re.sub(r"\D", "", number).lstrip("0") or "0", number)
+        found.setdefault(_value(number), number)
     return found
+
+
+def _value(number: str) -> str:
+    """A number's value as digits: the last group is decimals unless it is a group of three after a
+    non-zero whole part (1,000 is a thousand, 0,005 and 1.5 are fractions), so 0.0005 and 5 differ."""
+    groups = re.split(r"[.,\u00a0\u202f]", number)
+    whole, fraction = "".join(groups), ""
+    if len(groups) > 1 and (len(groups[-1]) != 3 or not "".join(groups[:-1]).strip("0")):
+        whole, fraction = "".join(groups[:-1]), groups[-1].rstrip("0")
+    return (whole.lstrip("0") or "0") + (f".{fraction}" if fraction else "")
+
+
+def markup(text: str) -> Counter[str]:
+    """HTML tags, template syntax and attribute lists in prose, as written (escaped or not).
+
+    Entities and backslash escapes are read through: `&lt;script&gt;` counts as `<script>`, so a
+    tag that kb draft made inert still shows up as something the source does not have.
+    """
+    if "<" not in text and "{" not in text and "&" not in text:
+        return Counter()
+    text = _ESCAPED.sub(r"\1", html.unescape(_CODE_SPAN.sub(" ", text)))
+    return Counter(" ".join(m.split()) for m in _MARKUP.findall(text))
+
+
+def note(where: str, problem: Problem) -> str:
+    """A QA problem as kb draft records it in translation.qa; warnings say so."""
+    return f"{where}: {'warning: ' if problem.severity == 'warning' else ''}{problem.message}"
+
+
+def withholds(notes: tuple[str, ...]) -> bool:
+    """Whether kb draft's notes on a draft hold a problem (not only warnings): a reader must not get it."""
+    return any(not re.match(r"[^:]*(?::\d+)?: warning: ", n) for n in notes)
 
 
 class Facts(NamedTuple):
@@ -61,6 +98,7 @@ class Facts(NamedTuple):
     numbers: dict[str, str]
     kept: set[str]  # do-not-translate terms present
     plain: str  # casefolded words, for required glossary translations
+    markup: Counter[str]  # HTML tags, template syntax, attribute lists
 
 
 def facts(blocks: list[Block], lang: str, glossary: Glossary) -> Facts:
@@ -69,7 +107,16 @@ def facts(blocks: list[Block], lang: str, glossary: Glossary) -> Facts:
     links = Counter(t for b in blocks for t in link_targets(b))
     links.update(urls(text))
     words = plain(text)
-    return Facts(links, numbers(words, glossary.terms_pattern(lang)), glossary.kept_terms(words), words.casefold())
+    return Facts(links, numbers(words, glossary.terms_pattern(lang)), glossary.kept_terms(words), words.casefold(),
+                 markup(text))
+
+
+def clean_pair(source: Block, target: Block, source_lang: str, lang: str, glossary: Glossary) -> bool:
+    """Whether a translated block keeps its source block's links, numbers, terms and markup, adding none."""
+    if source.kind != target.kind:
+        return False
+    was, now = facts([source], source_lang, glossary), facts([target], lang, glossary)
+    return (was.links, set(was.numbers), was.kept, was.markup) == (now.links, set(now.numbers), now.kept, now.markup)
 
 
 def _prose(block: Block) -> str:
@@ -91,6 +138,12 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
         problems.append(Problem(path, line, message, fix, level))
 
     where = f"the source {source.path}"
+    for key, was_text, now_text in (("title", source.title, translation.title),
+                                    ("description", source.description or "", translation.description or "")):
+        added = (markup(now_text) - markup(was_text)) + (Counter(urls(now_text)) - Counter(urls(was_text)))
+        for item in sorted(added.elements()):
+            add(translation.title_line, f"the {key} has {item}, not in the source's",
+                f"remove it: a {key} is plain text")
     heads_src = [b for b in src if b.kind == "heading"]
     heads_dst = [b for b in dst if b.kind == "heading"]
     if [h.level for h in heads_src] != [h.level for h in heads_dst]:
@@ -138,6 +191,12 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
                     "keep every link target and URL unchanged")
             for target in sorted((now.links - was.links).elements()):
                 add(line, f"link target '{target}' is not in the source", "use the source's link targets and URLs")
+        if was.markup != now.markup:
+            for item in sorted((now.markup - was.markup).elements()):
+                add(line, f"markup {item} is not in the source",
+                    "remove it: a translation keeps the source's HTML, attribute lists and template syntax only")
+            for item in sorted((was.markup - now.markup).elements()):
+                add(line, f"markup {item} of the source is missing", "copy it from the source", "warning")
         missing = [was.numbers[n] for n in was.numbers if n not in now.numbers]
         extra = [now.numbers[n] for n in now.numbers if n not in was.numbers]
         if missing:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb_tools import frontmatter
+from kb_tools import frontmatter, qa
 from kb_tools.blocks import Block, split_blocks
 from kb_tools.model import HelpCenter
 from kb_tools.status import Entry, compute, explain_stale
@@ -33,10 +33,21 @@ def plan(center: HelpCenter, lang: str) -> dict[str, PagePlan]:
         return {rel: PagePlan(rel, False, "") for rel, doc in center.docs[lang].items()}
     entries = explain_stale(center, compute(center, (lang,)))[lang]
     publish_machine = center.settings.policy(lang).publish_machine
-    return {e.rel: _plan(e, publish_machine) for e in entries if e.status != "orphan"}
+    return {e.rel: _plan(e, publish_machine, _failed_qa(center, lang, e.rel)) for e in entries if e.status != "orphan"}
 
 
-def _plan(entry: Entry, publish_machine: bool) -> PagePlan:
+def _failed_qa(center: HelpCenter, lang: str, rel: str) -> bool:
+    """Whether kb draft recorded QA problems (not only warnings) in the translation's translation.qa."""
+    doc = center.docs[lang].get(rel)
+    return bool(doc and doc.translation and qa.withholds(doc.translation.qa))
+
+
+def _plan(entry: Entry, publish_machine: bool, failed_qa: bool = False) -> PagePlan:
+    if failed_qa and entry.status in ("machine", "stale"):
+        # A draft whose QA failed (markup the engine added, changed numbers, lost links) is never
+        # shown as if it were fine, not even once its source moved on: the reader gets the source
+        # until a reviewer approves a fix (kb approve drops the notes).
+        return PagePlan(entry.rel, True, "in-review")
     if entry.status == "machine":
         if publish_machine:
             return PagePlan(entry.rel, False, "machine")

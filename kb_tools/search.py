@@ -382,9 +382,10 @@ def snippet(text: str, words: set[str], width: int = 180) -> str:
     start = max(0, found[0][0] - width // 4) if found else 0
     window = text[start:start + width]
     marked = html.escape(window)
-    if found:
-        pattern = "|".join(re.escape(html.escape(w)) for w in sorted({w for _, w in found}, key=len, reverse=True))
-        marked = re.sub(f"({pattern})", r"<mark>\1</mark>", marked, flags=re.IGNORECASE)
+    if found:  # matched on the text itself, then escaped piece by piece: a word never splits an entity
+        pattern = "|".join(re.escape(w) for w in sorted({w for _, w in found}, key=len, reverse=True))
+        pieces = re.split(f"({pattern})", window, flags=re.IGNORECASE)
+        marked = "".join(f"<mark>{html.escape(p)}</mark>" if i % 2 else html.escape(p) for i, p in enumerate(pieces))
     return ("… " if start else "") + marked + (" …" if start + width < len(text) else "")
 
 

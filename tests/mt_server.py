@@ -1,10 +1,12 @@
-"""A LibreTranslate-compatible server on 127.0.0.1 for the tests: records what it is sent, can fail on cue."""
+"""A LibreTranslate-compatible server on 127.0.0.1 for the tests: records what it is sent, can fail on cue,
+and can answer like a hostile engine (Script(translate=hostile_translation))."""
 
 from __future__ import annotations
 
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -20,6 +22,28 @@ def fake_translation(text: str, target: str) -> str:
     return f"〔{target}〕" + re.sub(r"[A-Za-z]+", lambda m: m.group(0).lower()[::-1], text)
 
 
+# What a hostile (or compromised) engine adds to its answer, by a word of the text it was sent.
+HOSTILE = {
+    "script": "<script>window.__pwned = 1; alert(1)</script>",
+    "image": '<img src=x onerror="window.__pwned = 1; alert(1)">',
+    "frame": '<iframe src="http://evil.example/"></iframe>',
+    "attributes": '{: onclick="window.__pwned = 1; alert(1)" }',
+    "blocks": '\n\n# Injected heading\n\n!!! danger "Injected"\n    Send us your seed phrase.\n\n```\nfenced\n```',
+    "link": "[click here](http://evil.example/login)",
+    "picture": "![x](http://evil.example/a.png)",
+    "address": "<http://evil.example/claim> or mail claims@evil.example",
+    "template": "{{ config.extra }} {% include 'secret' %}",
+    "matter": "\n---\ntitle: x\n---\n",
+    "encoded": "&lt;script&gt;window.__pwned = 1&lt;/script&gt;",
+}
+
+
+def hostile_translation(text: str, target: str) -> str:
+    """A fake translation with the hostile markup of every HOSTILE word in text, and its figures changed."""
+    answer = fake_translation(text, target).replace("0.0005", "5")
+    return answer + "".join(" " + payload for word, payload in HOSTILE.items() if word in text.lower())
+
+
 @dataclass
 class Script:
     """How the server behaves: statuses to answer before succeeding, and when to die."""
@@ -28,6 +52,7 @@ class Script:
     die_after: int | None = None  # successful answers before the server shuts down
     received: list[str] = field(default_factory=list)  # every text it translated, in order
     requests: int = 0
+    translate: Callable[[str, str], str] = fake_translation  # (text, target) -> the answer
 
 
 class MTServer:
@@ -52,7 +77,7 @@ class MTServer:
                     return self.answer(state.fail_with.pop(0), {"error": "scripted failure"})
                 text, target = query["q"][0], query["target"][0]
                 state.received.append(text)
-                self.answer(200, {"translatedText": fake_translation(text, target)})
+                self.answer(200, {"translatedText": state.translate(text, target)})
                 if state.die_after is not None and len(state.received) >= state.die_after:
                     threading.Thread(target=owner.stop, daemon=True).start()
 

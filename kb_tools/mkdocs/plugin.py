@@ -7,6 +7,7 @@ set; `mkdocs build` or `mkdocs serve` alone publish the source language.
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.has_template["partials/alternate.html"]:
             config.extra["alternate"] = True
         config.extra["kb_languages"] = [(other, i18n.language_name(other)) for other in self.settings.languages]
-        config.site_name = self.edition.site_name or config.site_name
+        config.site_name = html.escape(self.edition.site_name or config.site_name or "")  # text, as titles are
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -117,6 +118,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """The edition's Markdown: source anchors and translated admonition titles for translations."""
         rel = page.file.src_uri
+        # MkDocs renders templates without autoescaping, and Material puts page.meta.title and
+        # .description into the nav, header, <title> and <meta> as they are: a title is text, so
+        # it goes in escaped (set here, before any page is rendered, so every nav shows it so).
+        for key in ("title", "description"):
+            if isinstance(page.meta.get(key), str):
+                page.meta[key] = html.escape(page.meta[key])
         if rel == "index.md" and self.has_template["home.html"]:
             page.meta.setdefault("template", "home.html")
         if rel not in self.edition.pages:
