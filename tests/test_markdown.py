@@ -267,10 +267,10 @@ def test_a_draft_replaces_each_block_by_its_line_span(tmp_path: Path, run_kb) ->
     assert source is not None and [b.kind for b in draft.blocks] == [b.kind for b in source.blocks]
     assert [b.text for b in draft.blocks] == [
         fake_translation("Deposits", "zh"),
-        "- " + fake_translation("Open **Settings**\n  and choose Security.", "zh"),
+        "- " + fake_translation("Open **Settings** and choose Security.", "zh"),
         "- " + fake_translation("Turn on 2FA.", "zh"),
         fake_translation("Check the network", "zh"),
-        fake_translation("Withdrawals cannot\nbe undone.", "zh"),  # still inside the admonition
+        fake_translation("Withdrawals cannot be undone.", "zh"),  # one line: an answer makes no new block
         "# not a heading",
         *("| " + " | ".join(fake_translation(cell, "zh") for cell in row) + " |"
           for row in (("Network", "Fee"), ("BTC", "0.0004 BTC"))),
