@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,3 +25,27 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
 def write_atomic(path: Path, text: str) -> None:
     """Write UTF-8 text with LF line endings atomically."""
     write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def scratch_dir(target: Path) -> Path:
+    """A new empty folder next to target (so on its filesystem), to fill and then swap_dir into target's place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.kb-tmp-", dir=target.parent))
+
+
+def swap_dir(new: Path, target: Path) -> None:
+    """Put the folder new in target's place with two renames; the old target is deleted only after."""
+    trash = None
+    if target.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.kb-old-", dir=target.parent))
+        os.rename(target, trash / target.name)
+    os.rename(new, target)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def clean_scratch(target: Path) -> None:
+    """Delete what a killed run left next to target: unfinished scratch folders and old copies not yet deleted."""
+    if target.parent.is_dir():
+        for leftover in target.parent.glob(f".{glob.escape(target.name)}.kb-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
