@@ -132,12 +132,16 @@ def _status(settings: config.Settings, languages: list[str], fmt: str, check: bo
                 for lang, entries in report.items()
             },
             "policy": {"ok": not broken, "violations": broken},
+            "problems": [str(p) for p in center.problems if p.severity == "error"],
             "dashboard": review.dashboard(center, report),
         }
         out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
             json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _print_status(report)
+        for problem in center.problems:  # files that are no article of any language: symlink loops and the like
+            if problem.severity == "error":
+                out.print(f"problem {problem}", markup=False)
     if check and broken:
         for line in broken:
             err.print(line, markup=False)
@@ -389,7 +393,7 @@ def _build(settings: config.Settings, config_file: Path, languages: list[str], f
     for result in results:
         detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
         out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
-        if result.message and result.outcome != "built":
+        if result.message:  # for built: warnings, e.g. an article left out because it cannot be read
             out.print(f"    {result.message}", markup=False)
     assert settings.site_dir is not None
     out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
