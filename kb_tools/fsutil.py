@@ -49,3 +49,21 @@ def clean_scratch(target: Path) -> None:
     if target.parent.is_dir():
         for leftover in target.parent.glob(f".{glob.escape(target.name)}.kb-*"):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def read_only(path: Path) -> Path | None:
+    """The file or folder that keeps path from being written, if someone made it read-only.
+
+    Judged by the permission bits, not by trying: root may write anything, but a translator who
+    took the write bits off a file wants it left alone.
+    """
+    for candidate in (path, *path.parents):
+        try:
+            mode = candidate.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if not mode & 0o222:
+            return candidate
+        if candidate != path:  # the nearest existing folder decides: the file is created in it
+            return None
+    return None
