@@ -11,7 +11,7 @@ import yaml
 
 from kb_tools import frontmatter, qa
 from kb_tools.errors import KbError
-from kb_tools.fsutil import write_atomic
+from kb_tools.fsutil import read_only, write_atomic
 from kb_tools.git import user_name
 from kb_tools.glossary import Glossary
 from kb_tools.memory import Memory, with_meta
@@ -58,6 +58,12 @@ def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: G
                                                  "fix these, or approve anyway with --force")))
             continue
         path = center.settings.root / doc.path
+        locked = read_only(path)
+        if locked:  # left alone, and not learned either: the file would not say it was reviewed
+            shown = locked.relative_to(center.settings.root).as_posix() if locked.is_relative_to(
+                center.settings.root) else str(locked)
+            results.append(Approval(rel, False, (f"{shown}: cannot write (read-only): make it writable",)))
+            continue
         block = {"source_hash": source.source_hash, "status": "reviewed", "reviewed_by": by,
                  "reviewed_on": today or dt.date.today()}
         write_atomic(path, set_translation_block(path.read_bytes(), block))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -18,7 +19,7 @@ from pathlib import Path
 from kb_tools import config as config_mod
 from kb_tools import git
 from kb_tools.errors import KbError
-from kb_tools.fsutil import write_atomic
+from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.siteroot import write_root
 
 STAMP_DIR = ".kb-cache/build"  # <lang>.stamp: the hash of the inputs site/<lang>/ was built from (not published)
@@ -41,7 +42,9 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
           on_done: Callable[[LanguageBuild], None] | None = None) -> list[LanguageBuild]:
     """Build site/<lang>/ for each language (all by default) with builder, and the site root; returns each outcome.
 
-    builder must be a module-level function: it runs in another process.
+    builder must be a module-level function: it runs in another process. Each language is built
+    into a scratch folder that replaces site/<lang>/ only once its build succeeded, and the stamp
+    is written after that: a build killed half-way leaves the old site and no stamp of the new one.
     """
     settings = config_mod.load(config_file)
     langs = tuple(languages) or settings.languages
@@ -54,8 +57,8 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     results: list[LanguageBuild] = []
     todo = []
     for lang in langs:
-        stamp = settings.root / STAMP_DIR / f"{lang}.stamp"
-        if not force and stamp.exists() and stamp.read_text() == stamps[lang] and (site / lang).is_dir():
+        clean_scratch(site / lang)  # what a killed build left
+        if not force and _read_stamp(settings, lang) == stamps[lang] and (site / lang).is_dir():
             results.append(LanguageBuild(lang, "skipped", message="inputs unchanged since the last build"))
             if on_done:
                 on_done(results[-1])
@@ -64,7 +67,8 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
     if todo:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(builder, str(config_file), lang, str(site / lang)): lang for lang in todo}
+            scratch = {lang: scratch_dir(site / lang) for lang in todo}
+            futures = {pool.submit(builder, str(config_file), lang, str(scratch[lang])): lang for lang in todo}
             for future in as_completed(futures):
                 lang = futures[future]
                 try:
@@ -72,12 +76,28 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 except Exception as exc:  # a crashed worker fails its language alone
                     result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
                 if result.outcome == "built":
-                    write_atomic(settings.root / STAMP_DIR / f"{lang}.stamp", stamps[lang])
+                    swap_dir(scratch[lang], site / lang)
+                    _write_stamp(settings, lang, stamps[lang])
+                else:
+                    shutil.rmtree(scratch[lang], ignore_errors=True)  # the old site stays
                 results.append(result)
                 if on_done:
                     on_done(result)
     write_root(settings, site)
     return sorted(results, key=lambda r: langs.index(r.lang))
+
+
+def _read_stamp(settings: config_mod.Settings, lang: str) -> str | None:
+    """The inputs hash the complete site of lang was built from (None if it has none)."""
+    try:
+        return (settings.root / STAMP_DIR / f"{lang}.stamp").read_text()
+    except OSError:
+        return None
+
+
+def _write_stamp(settings: config_mod.Settings, lang: str, value: str) -> None:
+    """Record that the site of lang is complete and was built from inputs with hash value."""
+    write_atomic(settings.root / STAMP_DIR / f"{lang}.stamp", value)
 
 
 def index_site(site_dir: str) -> None:
@@ -101,6 +121,7 @@ def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     digest.update(git.head(settings.root).encode())  # stale notices and dates come from git history
+    digest.update(os.environ.get("KB_BUILDER", "mkdocs").encode())  # the builder face that made it
     return digest.hexdigest()
 
 

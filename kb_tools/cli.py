@@ -124,6 +124,9 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
             json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _print_status(report)
+        for problem in center.problems:  # files that are no article of any language: symlink loops and the like
+            if problem.severity == "error":
+                out.print(f"problem {problem}", markup=False)
     if args.check and broken:
         for line in broken:
             err.print(line, markup=False)
@@ -390,7 +393,7 @@ def _build(settings: config.Settings, args: argparse.Namespace) -> int:
     for result in results:
         detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
         out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
-        if result.message and result.outcome != "built":
+        if result.message:  # for built: warnings, e.g. an article left out because it cannot be read
             out.print(f"    {result.message}", markup=False)
     assert settings.site_dir is not None
     out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)

@@ -8,10 +8,13 @@ put back after. A draft is written whole, one article at a time, through a temp 
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +22,10 @@ import yaml
 
 from kb_tools import frontmatter, qa, untrusted
 from kb_tools.blocks import Block, item_content
+from kb_tools.cache import CACHE_DIR
 from kb_tools.engines import Engine, EngineError
 from kb_tools.errors import KbError
-from kb_tools.fsutil import write_atomic
+from kb_tools.fsutil import read_only, write_atomic
 from kb_tools.git import SHALLOW, Git, dirty_files
 from kb_tools.glossary import Glossary
 from kb_tools.history import find_version
@@ -170,25 +174,67 @@ def _words(masked: str) -> bool:
 def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine: Engine, glossary: Glossary,
           force: bool = False, on_piece: Callable[[int], None] | None = None,
           on_article: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Draft each job and write it; stops at the first engine fault (its outcome is "failed")."""
+    """Draft each job and write it; stops at the first engine fault (its outcome is "failed").
+
+    One run per language at a time: a second one would send (and bill) every text again.
+    A read-only file or folder fails its article (before anything is sent for it), not the run.
+    """
     root = center.settings.root
     dirty = set() if force else dirty_files(root, center.settings.docs_dir / lang)
     outcomes = []
-    for job in jobs:
-        target = center.settings.docs_dir / lang / job.rel
-        shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
-        if shown in dirty:
-            outcome = Outcome(job.rel, "skipped", f"{shown} has uncommitted changes: commit them, or pass --force")
-        else:
-            try:
-                outcome = _draft_one(center, lang, job, memory, engine, glossary, target, on_piece)
-            except EngineError as exc:  # stop: the files written so far are whole, the cache keeps the rest
-                outcomes.append(Outcome(job.rel, "failed", str(exc)))
-                break
-        outcomes.append(outcome)
-        if on_article:
-            on_article(outcome)
+    with _language_lock(root, lang):
+        for job in jobs:
+            target = center.settings.docs_dir / lang / job.rel
+            shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
+            locked = read_only(target)
+            if shown in dirty:
+                outcome = Outcome(job.rel, "skipped", f"{shown} has uncommitted changes: commit them, or pass --force")
+            elif locked:
+                outcome = Outcome(job.rel, "failed", f"{_shown(root, locked)}: cannot write (read-only): "
+                                                     "make it writable, or leave it out of kb draft")
+            else:
+                try:
+                    outcome = _draft_one(center, lang, job, memory, engine, glossary, target, on_piece)
+                except EngineError as exc:  # stop: the files written so far are whole, the cache keeps the rest
+                    outcomes.append(Outcome(job.rel, "failed", str(exc)))
+                    break
+                except OSError as exc:
+                    where = exc.filename or shown
+                    outcome = Outcome(job.rel, "failed", f"{where}: {exc.strerror}: fix it and run again")
+            outcomes.append(outcome)
+            if on_article:
+                on_article(outcome)
     return outcomes
+
+
+@contextmanager
+def _language_lock(root: Path, lang: str) -> Iterator[None]:
+    """Hold .kb-cache/locks/draft-<lang>.lock; another run holding it is an error, never a wait.
+
+    flock: the kernel releases it when its process ends, even killed, so a lock is never left stale.
+    """
+    path = root / CACHE_DIR / "locks" / f"draft-{lang}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "?"
+            raise KbError(f"kb draft {lang} is already running (pid {pid}): wait for it to finish "
+                          f"({_shown(root, path)} is held while it runs)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+
+
+def _shown(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: Engine, glossary: Glossary,

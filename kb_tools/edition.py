@@ -8,7 +8,7 @@ MkDocs plugin, `kb prepare`, or another builder) only maps it onto its builder's
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ class Edition:
     assets: dict[str, Path]  # rel -> the folder it is published from (the language's own, or the source's)
     data: HelpCenterData
     translations: NullTranslations
+    left_out: dict[str, str] = field(default_factory=dict)  # rel -> why no page shows it (its source is invalid)
 
     @property
     def source_lang(self) -> str:
@@ -172,4 +173,4 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
     assets = {rel: settings.docs_dir / source_lang for rel in center.assets[source_lang]}
     assets.update({rel: settings.docs_dir / lang for rel in center.assets[lang]})
     return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),
-                   i18n.translations(settings.root, lang))
+                   i18n.translations(settings.root, lang), reader.left_out(center))

@@ -83,17 +83,30 @@ def split(text: str) -> Split:
 
 
 def parse(split_: Split) -> dict[str, Any]:
-    """Parse the YAML of the front matter into a mapping."""
+    """Parse the YAML of the front matter into a mapping.
+
+    Front matter needs no aliases, so they are refused (a few lines of them can expand to gigabytes),
+    and a key written twice is an error rather than the last one silently winning.
+    """
     if split_.yaml_text is None:
         return {}
+    loader = _Loader(split_.yaml_text)
     try:
-        data = yaml.load(split_.yaml_text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        _check_nodes(loader, node)
+        data = loader.construct_document(node)
+    except _Refused as exc:
+        raise FrontMatterError(split_.yaml_line + exc.line, exc.message, exc.fix) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = split_.yaml_line + (mark.line if mark else 0)
         raise FrontMatterError(line, f"invalid YAML: {exc.problem or exc}", "fix the YAML syntax") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise FrontMatterError(split_.yaml_line, f"invalid YAML: {exc}", "fix the YAML syntax") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -102,6 +115,41 @@ def parse(split_: Split) -> dict[str, Any]:
             split_.yaml_line, f"front matter is {kind}, not a mapping", "write it as key: value lines"
         )
     return data
+
+
+class _Refused(Exception):
+    def __init__(self, node: yaml.Node, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.line, self.message, self.fix = node.start_mark.line, message, fix
+
+
+def _check_nodes(loader: yaml.SafeLoader, root: yaml.Node) -> None:
+    """Refuse aliases, keys written twice and impossible dates, at the line they are written."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:  # not recursive: deep nesting must not overflow the stack
+        node = stack.pop()
+        if id(node) in seen:  # the composer gives an alias the very node of its anchor
+            raise _Refused(node, "YAML aliases are not allowed in front matter", "write the value out")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[object] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value == "<<":
+                        raise _Refused(key, "YAML merge keys are not allowed in front matter", "write the keys out")
+                    if key.value in keys:
+                        raise _Refused(key, f"key '{key.value}' is written twice", "keep one of them")
+                    keys.add(key.value)
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                loader.construct_yaml_timestamp(node)
+            except ValueError as exc:
+                raise _Refused(node, f"'{node.value}' is not a date ({exc})", "write a real date as YYYY-MM-DD") \
+                    from None
 
 
 def key_line(split_: Split, key: str, after: int = 0) -> int:

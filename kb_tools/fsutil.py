@@ -7,9 +7,12 @@ A file that exists keeps its mode.
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
+import shutil
 import stat
+import tempfile
 from contextlib import suppress
 from pathlib import Path
 
@@ -49,3 +52,51 @@ def _temp_file(path: Path) -> tuple[Path, int]:
 def write_atomic(path: Path, text: str) -> None:
     """Write UTF-8 text with LF line endings atomically."""
     write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def scratch_dir(target: Path) -> Path:
+    """A new empty folder next to target (so on its filesystem), to fill and then swap_dir into target's place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    while True:  # not tempfile.mkdtemp: its 0700 would become the published folder's mode
+        folder = target.parent / f".{target.name}.kb-tmp-{secrets.token_hex(6)}"
+        try:
+            folder.mkdir(0o777)  # less the umask, like any folder
+            return folder
+        except FileExistsError:
+            continue
+
+
+def swap_dir(new: Path, target: Path) -> None:
+    """Put the folder new in target's place with two renames; the old target is deleted only after."""
+    trash = None
+    if target.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.kb-old-", dir=target.parent))
+        os.rename(target, trash / target.name)
+    os.rename(new, target)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def clean_scratch(target: Path) -> None:
+    """Delete what a killed run left next to target: unfinished scratch folders and old copies not yet deleted."""
+    if target.parent.is_dir():
+        for leftover in target.parent.glob(f".{glob.escape(target.name)}.kb-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def read_only(path: Path) -> Path | None:
+    """The file or folder that keeps path from being written, if someone made it read-only.
+
+    Judged by the permission bits, not by trying: root may write anything, but a translator who
+    took the write bits off a file wants it left alone.
+    """
+    for candidate in (path, *path.parents):
+        try:
+            mode = candidate.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if not mode & 0o222:
+            return candidate
+        if candidate != path:  # the nearest existing folder decides: the file is created in it
+            return None
+    return None

@@ -28,12 +28,31 @@ class PagePlan:
 
 
 def plan(center: HelpCenter, lang: str) -> dict[str, PagePlan]:
-    """Every article the site of lang publishes (orphans are left out: their source is gone)."""
+    """Every article the site of lang publishes.
+
+    Left out: orphans (their source is gone), and articles whose source cannot be read where the
+    site would show it: a builder is never handed a file that is not valid Markdown text.
+    """
     if lang == center.settings.source_language:
-        return {rel: PagePlan(rel, False, "") for rel, doc in center.docs[lang].items()}
+        return {rel: PagePlan(rel, False, "") for rel, doc in center.docs[lang].items() if doc.readable}
     entries = explain_stale(center, compute(center, (lang,)))[lang]
     publish_machine = center.settings.policy(lang).publish_machine
-    return {e.rel: _plan(e, publish_machine, _failed_qa(center, lang, e.rel)) for e in entries if e.status != "orphan"}
+    plans = {}
+    for entry in entries:
+        if entry.status == "orphan":
+            continue
+        page = _plan(entry, publish_machine, _failed_qa(center, lang, entry.rel))
+        source = center.source(entry.rel)
+        if page.show_source and not (source and source.readable):
+            continue
+        plans[entry.rel] = page
+    return plans
+
+
+def left_out(center: HelpCenter) -> dict[str, str]:
+    """The articles no site publishes because their source cannot be read: rel -> the first error."""
+    return {rel: str(doc.errors[0]) for rel, doc in center.docs[center.settings.source_language].items()
+            if not doc.readable and doc.errors}
 
 
 def _failed_qa(center: HelpCenter, lang: str, rel: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import html
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,15 @@ from markupsafe import Markup
 from kb_tools import glossary as glossary_mod
 from kb_tools import qa
 from kb_tools.blocks import Block
-from kb_tools.fsutil import write_atomic
+from kb_tools.errors import KbError
+from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.git import last_changed
 from kb_tools.history import Change
 from kb_tools.i18n import language_name
 from kb_tools.model import HelpCenter
 from kb_tools.status import STATUSES, Entry, compute, counts, explain_stale
 
+MARKER = ".kb-review"  # in the review folder: kb review made it, so it may replace it whole
 QUEUE_ORDER = {"stale-critical": 0, "stale": 1, "machine": 2, "untracked": 3}
 
 
@@ -142,8 +145,27 @@ def show(block: Block) -> str:
 
 
 def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today: dt.date | None = None) -> Path:
-    """Write the review site under out/; returns its index.html."""
-    today = today or dt.date.today()
+    """Write the review site under out/; returns its index.html.
+
+    It is written into a scratch folder that replaces out/ once complete: a killed run leaves the
+    old review site, never half of a new one.
+    """
+    if not _replaceable(out, center.settings.languages):
+        raise KbError(f"{out}: not a review site made by kb review, it would be replaced: "
+                      "choose a new or empty folder with --out")
+    clean_scratch(out)
+    scratch = scratch_dir(out)
+    try:
+        _write(center, scratch, languages, today or dt.date.today())
+        write_atomic(scratch / MARKER, "")
+        swap_dir(scratch, out)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return out / "index.html"
+
+
+def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.date) -> None:
     langs = languages or center.settings.targets
     report = explain_stale(center, compute(center, langs))
     glossary, _ = glossary_mod.load(center.settings.root)
@@ -164,7 +186,14 @@ def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today:
                 item=item, rows=table, loose=loose, aligned=aligned, root=depth, lang=lang,
                 source=center.source(item.entry.rel), target=center.docs[lang][item.entry.rel],
                 command=f"kb approve {lang} {item.entry.rel}"))
-    return out / "index.html"
+
+
+def _replaceable(out: Path, languages: tuple[str, ...]) -> bool:
+    """Whether out is new, empty, or a review site (one made before the marker holds index.html and languages)."""
+    if not out.is_dir() or (out / MARKER).exists():
+        return True
+    names = {p.name for p in out.iterdir()}
+    return not names or ("index.html" in names and names <= {"index.html", *languages})
 
 
 def _age(since: str, today: dt.date) -> int | None:

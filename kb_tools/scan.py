@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,9 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
         return invalid(exc.line, exc.message, exc.fix)
     if split.yaml_text is None:
         return invalid(1, "no front matter", "start the file with --- , title: ..., ---")
+    too_deep = _too_deep(split.body, split.body_line)
+    if too_deep:
+        return invalid(*too_deep)
     fields = frontmatter.SOURCE_FIELDS if is_source else frontmatter.TRANSLATION_FIELDS
     problems = frontmatter.validate(meta, fields, split, path)
     translation = None
@@ -65,6 +70,48 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
         meta.get("critical") is True, meta.get("machine_translation") is not False, translation,
         str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"), blocks,
     )
+
+
+# Bounds on what is handed to Python-Markdown, far above what an article needs and below where it
+# stalls (bench/bench_markdown_limits.py measures it): 1,000 unclosed [ in a paragraph take it seconds
+# and 10,000 minutes; a run of 10,000 * or _ overflows its recursion; 100,000 > take 8 s; 1,000
+# nested lists take minutes.
+MAX_OPEN_BRACKETS = 100  # [ not yet closed, in one paragraph
+MAX_MARK_RUN = 500  # * or _ in a row
+MAX_QUOTE_DEPTH = 100  # > at the start of a line
+MAX_INDENT = 400  # columns of indentation: 100 nested lists
+
+
+def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
+    """(line, message, fix) where the body nests deeper than Python-Markdown can read in reasonable time."""
+    open_brackets = 0
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        if not line.strip():
+            open_brackets = 0  # a new paragraph
+            continue
+        if "[" in line or "]" in line:
+            for char in line.replace("\\[", "").replace("\\]", ""):  # \[ is a bracket shown as is
+                if char == "[":
+                    open_brackets += 1
+                    if open_brackets > MAX_OPEN_BRACKETS:
+                        return (number, f"more than {MAX_OPEN_BRACKETS} unclosed [ in one paragraph",
+                                "close them, or write \\[ for a bracket shown as is")
+                elif char == "]" and open_brackets:
+                    open_brackets -= 1
+        run = _MARK_RUN.search(line)
+        if run:
+            return (number, f"a run of {len(run.group())} {run.group()[0]} characters",
+                    f"write at most {MAX_MARK_RUN}, or put them in `code`")
+        stripped = line.lstrip("> \t")
+        if line[: len(line) - len(stripped)].count(">") > MAX_QUOTE_DEPTH:
+            return number, f"quotes nested more than {MAX_QUOTE_DEPTH} deep", "use fewer > at the start of the line"
+        if len(line[: len(line) - len(line.lstrip())].expandtabs(4)) > MAX_INDENT:
+            return (number, f"indented more than {MAX_INDENT} columns (lists nested too deep)",
+                    "nest lists less deeply")
+    return None
+
+
+_MARK_RUN = re.compile(rf"\*{{{MAX_MARK_RUN + 1},}}|_{{{MAX_MARK_RUN + 1},}}")
 
 
 def _translation_info(block: dict[str, Any]) -> TranslationInfo:
@@ -99,12 +146,13 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
         for entry, rel in _walk(settings.docs_dir / lang):
             path = f"{base}/{lang}/{rel}"
             if entry.is_symlink():
-                target = Path(entry.path).resolve()
-                if not target.is_relative_to(docs_root):
-                    problems.append(Problem(path, 1, "symlink points outside docs/",
-                                            "replace it with a copy of the file, or remove it"))
+                refused = _refused_symlink(Path(entry.path), docs_root)
+                if refused:
+                    problems.append(Problem(path, 1, *refused))
                     continue
-                if target.is_dir():
+                if Path(entry.path).is_dir():
+                    problems.append(Problem(path, 1, "symlinked folder: it is not published",
+                                            "move the folder here, or remove the link", "warning"))
                     continue
             if not rel.endswith(".md"):
                 assets[lang].add(rel)
@@ -128,6 +176,22 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                                     "add it to plugins.kb.languages in mkdocs.yml, or move it out of docs/"))
     cache.update(fresh)
     return HelpCenter(settings, docs, assets, problems)
+
+
+def _refused_symlink(link: Path, docs_root: Path) -> tuple[str, str] | None:
+    """Why a symlink cannot be published (message, fix), or None: loops and links out of docs/ are refused."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # Python before 3.13 raises RuntimeError on a loop
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            return f"symlink loop: it points at {os.readlink(link)}, which leads back to itself", \
+                "point it at a file, or remove it"
+        return f"broken symlink: {os.readlink(link)} does not exist", "point it at a file, or remove it"
+    if not target.is_relative_to(docs_root):
+        return "symlink points outside docs/", "replace it with a copy of the file, or remove it"
+    if target.is_dir() and link.parent.resolve().is_relative_to(target):
+        return f"symlink loop: the folder it points at ({os.readlink(link)}) contains it", "remove the link"
+    return None
 
 
 def _walk(lang_dir: Path) -> Iterator[tuple[os.DirEntry[str], str]]:

@@ -40,7 +40,7 @@ from whoosh.query import FuzzyTerm, Or, Query
 
 from kb_tools.blocks import CJK, short_hash
 from kb_tools.errors import KbError, Problem
-from kb_tools.fsutil import write_atomic
+from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.model import Document, HelpCenter
 from kb_tools.reader import PagePlan, plan
 
@@ -220,20 +220,44 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     root, source_lang = center.settings.root, center.settings.source_language
     folder = index_dir(root, lang)
     wanted = schema(root, lang, source_lang)
-    ix = None
-    if index.exists_in(str(folder)):
+    plans = plan(center, lang) if plans is None else plans
+    clean_scratch(folder)  # what a killed rebuild left
+    if not _usable(folder, wanted):
+        # A new index is made in a scratch folder and swapped in whole, so a killed run leaves the old
+        # one; changes to a usable index are safe as they are: Whoosh renames its new table of
+        # segments into place only after writing them, so a killed commit leaves the previous one.
+        scratch = scratch_dir(folder)
+        try:
+            index.create_in(str(scratch), wanted).close()
+            report = _update(center, lang, plans, scratch)
+            write_atomic(scratch / "version", _SCHEMA_VERSION)
+            swap_dir(scratch, folder)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return report
+    return _update(center, lang, plans, folder)
+
+
+def _usable(folder: Path, wanted: Schema) -> bool:
+    """Whether folder holds an index of this schema and version, to update in place."""
+    try:
+        if (folder / "version").read_text() != _SCHEMA_VERSION or not index.exists_in(str(folder)):
+            return False
         ix = index.open_dir(str(folder))
-        if ix.schema != wanted or (folder / "version").read_text() != _SCHEMA_VERSION:
-            ix.close()
-            ix = None
-    if ix is None:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        ix = index.create_in(str(folder), wanted)
-        (folder / "version").write_text(_SCHEMA_VERSION)
+    except (OSError, index.IndexError):
+        return False
+    try:
+        return bool(ix.schema == wanted)
+    finally:
+        ix.close()
+
+
+def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: Path) -> IndexReport:
+    """Write what changed in plans into the index in folder."""
+    ix = index.open_dir(str(folder))
     with ix.searcher() as searcher:
         stamps = {fields["path"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
-    plans = plan(center, lang) if plans is None else plans
     updated, removed = [], []
     writer = ix.writer()
     try:

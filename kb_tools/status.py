@@ -121,6 +121,7 @@ def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: d
             for lang, entries in report.items()
         },
         "policy": {"ok": not broken, "violations": broken},
+        "problems": [str(p) for p in center.problems if p.severity == "error"],
         "dashboard": dashboard,
     }
 

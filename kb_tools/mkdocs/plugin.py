@@ -26,7 +26,7 @@ from kb_tools import build, config, edition, i18n
 from kb_tools.errors import KbError
 from kb_tools.scan import scan
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
 
 
 class _Raw(base.BaseConfigOption[Any]):
@@ -80,11 +80,20 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
-        """Publish the edition's pages and assets: fallbacks from the source folder, no orphans."""
-        pages = self.edition.pages
-        for file in list(files.documentation_pages()):
-            if file.src_uri not in pages:  # an orphan: its source is gone
+        """Publish exactly the edition's pages and assets: fallbacks from the source folder, no orphans.
+
+        MkDocs found its files by walking docs/<lang>/ on its own, following every symlink; only
+        what the core's scan accepted is published: no file that is not valid Markdown text, no
+        symlink out of docs/ or in a loop.
+        """
+        pages, assets = self.edition.pages, self.edition.assets
+        for file in list(files):
+            if file.src_dir != config.docs_dir:  # the theme's files
+                continue
+            if file.src_uri not in pages and file.src_uri not in assets:
                 files.remove(file)
+        for reason in sorted(self.edition.left_out.values()):
+            log.warning(f"{reason} (left out of the {self.lang} site)")
         for rel, page in pages.items():
             if page.shown_lang != self.lang:
                 existing = files.get_file_from_path(rel)
