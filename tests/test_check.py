@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import article, hash_of, problems, translation, write_kb
+from conftest import RunKb, article, hash_of, problems, translation, write_kb
 
 SOURCE = """
 Send at least 10 USDT on the TRC20 network to https://nimbusx.example/deposit.
@@ -52,7 +52,7 @@ def make_center(root: Path, zh_body: str = GOOD_ZH) -> Path:
     return root
 
 
-def test_a_faithful_translation_passes(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_a_faithful_translation_passes(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     assert problems(root) == []
     code, out, err = run_kb(root, "check")
@@ -102,7 +102,7 @@ def test_links_images_and_fallback(tmp_path: Path) -> None:
     assert any("docs/en/pictures.md:7: absolute link '/en/withdraw/'" in line for line in found)
 
 
-def test_schema_duplicates_orphans_and_strict(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_schema_duplicates_orphans_and_strict(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     write_kb(root, {
         "docs/en/a.md": "---\ntitle: Withdraw crypto\ncritical: sometimes\nauthor: me\n---\n\nText.\n",
@@ -127,7 +127,7 @@ def test_schema_duplicates_orphans_and_strict(tmp_path: Path, run_kb) -> None:  
     assert code == 1 and "orphan" in out
 
 
-def test_bad_input_is_reported_and_never_crashes(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_reported_and_never_crashes(tmp_path: Path, run_kb: RunKb) -> None:
     outside = tmp_path / "outside.md"
     outside.write_text("---\ntitle: Outside\n---\n")
     root = write_kb(tmp_path / "kb", {
