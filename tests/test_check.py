@@ -158,3 +158,28 @@ def test_bad_input_is_reported_and_never_crashes(tmp_path: Path, run_kb: RunKb) 
     code, out, _ = run_kb(root, "status", "--format", "json")
     assert code == 0
     assert '"invalid": 7' in out and "Traceback" not in out
+
+
+def test_a_required_glossary_translation_is_asked_for_at_its_line(tmp_path: Path, run_kb: RunKb) -> None:
+    root = write_kb(tmp_path, {
+        "locales/glossary.yml": "required:\n  withdraw:\n    zh: 提币\n    ja: [出金, 引き出し]\n",
+        "docs/en/withdraw.md": article("Limits", "Withdraw USDT from your spot wallet.\n\nFees are shown first.\n"),
+    })
+    zh_word, ja_word = "从现货钱包提现 USDT。", "現物ウォレットから USDT を送金します。"  # neither glossary word
+    hash_ = hash_of(root, "withdraw.md")
+    write_kb(root, {"docs/zh/withdraw.md": translation("限额", f"{zh_word}\n\n先显示手续费。\n", hash_),
+                    "docs/ja/withdraw.md": translation("上限", f"{ja_word}\n\n手数料が先に表示されます。\n", hash_)})
+    zh, ja = ((root / f"docs/{lang}/withdraw.md").read_text() for lang in ("zh", "ja"))
+    code, out, _ = run_kb(root, "check")
+    assert code == 0  # a warning: the translator decides
+    assert out.splitlines() == [
+        f"docs/ja/withdraw.md:{ja.splitlines().index(ja_word) + 1}: warning: glossary: 'withdraw' should be "
+        "translated as '出金' or '引き出し': use '出金'",
+        f"docs/zh/withdraw.md:{zh.splitlines().index(zh_word) + 1}: warning: glossary: 'withdraw' should be "
+        "translated as '提币': use '提币'",
+    ]
+    assert run_kb(root, "check", "--strict")[0] == 1
+    (root / "docs/zh/withdraw.md").write_text(zh.replace("提现", "提币"))
+    (root / "docs/ja/withdraw.md").write_text(ja.replace("送金", "引き出し"))
+    code, out, err = run_kb(root, "check", "--strict")
+    assert (code, out) == (0, "") and "0 errors, 0 warnings" in err

@@ -201,3 +201,26 @@ def test_notes_a_draft_leaves_show_in_kb_check(tmp_path: Path, run_kb: RunKb) ->
     assert ("docs/zh/withdraw.md:1: warning: kb draft left a note: docs/en/withdraw.md:25: not in the translation "
             "memory: translate it: resolve it, then delete it from translation.qa") in out
     assert run_kb(root, "check", "--strict")[0] == 1
+
+
+def test_only_missing_and_only_stale_draft_just_those(tmp_path: Path, run_kb: RunKb) -> None:
+    root = reviewed_center(tmp_path)
+    path = root / "docs/en/withdraw.md"
+    path.write_text(path.read_text().replace("take about 40 minutes", "take about 45 minutes"))
+    write_kb(root, {"docs/en/fees.md": article("Fees", "Withdrawal fees change weekly.\n")})
+    commit_all(root, "a stale translation and a missing one")
+    reviewed = (root / "docs/zh/withdraw.md").read_text()
+    with MTServer() as server:
+        code, out, err = draft(run_kb, root, server, "zh", "--only", "missing")
+    assert code == 0, err
+    assert server.script.received == ["Fees", "Withdrawal fees change weekly."]
+    assert (root / "docs/zh/withdraw.md").read_text() == reviewed
+    assert out.splitlines()[0] == "drafted fees.md: 2 sent, 0 reused" and "withdraw.md" not in out
+    assert {rel: e.status for rel, e in statuses(root)["zh"].items()} == {"fees.md": "machine", "withdraw.md": "stale"}
+    commit_all(root, "fees drafted")
+    with MTServer() as server:
+        code, out, err = draft(run_kb, root, server, "zh", "--only", "stale")
+    assert code == 0, err
+    assert server.script.received == [PARAGRAPHS[3].replace("40", "45")]
+    assert "drafted withdraw.md: 1 sent, 10 reused" in out and "fees.md" not in out
+    assert statuses(root)["zh"]["withdraw.md"].status == "machine"
