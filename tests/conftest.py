@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -105,7 +105,7 @@ def copy_sample(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The sample help center copied and built in every language, once for the whole run.
 
     Shared: tests only read it. A test that changes sources or the site works on copy_sample() of its own.
@@ -113,7 +113,12 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_sample(tmp_path_factory.mktemp("sample"))
     results = build_site(root / "mkdocs.yml")
     assert [r.outcome for r in results] == ["built"] * 5, results
-    return root
+    yield root
+    # A test that changed it would make the others depend on the order they run in: kb build would redo it.
+    settings = config.load(root / "mkdocs.yml")
+    changed = [lang for lang in settings.languages
+               if build.inputs_hash(settings, lang) != (root / "site" / lang / build.STAMP).read_text()]
+    assert changed == [], f"a test changed the shared built sample ({changed}): give it copy_sample() of its own"
 
 
 class Result(NamedTuple):
