@@ -179,8 +179,12 @@ class Engine:
         if kind in ("AuthorizationException", "ApiKeyException") or text in ("ERR_KEY_INVALID", "ERR_KEY_BLOCKED"):
             return f"{self.name}: the API key was refused: check {self.info.key_env or 'its key'}"
         if kind == "_EngineTimeout":
-            return f"{self.name}: no answer within {self.timeout:.0f} s after {self.retries + 1} tries: try again later"
+            return (f"{self.name}: no answer within {self.timeout:g} s after {self.retries + 1} tries: "
+                    "try again later, or raise --timeout")
         where = f" at {self.url}" if self.url else ""
+        if kind == "ConnectionError":  # requests' message repeats the request: the text, and the API key in it
+            return (f"{self.name}{where}: cannot connect after {self.retries + 1} tries: "
+                    "start the server, or correct --engine-url")
         return f"{self.name}{where}: {text} ({kind}) after {self.retries + 1} tries: try again later"
 
 

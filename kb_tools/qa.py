@@ -208,6 +208,7 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
         for term, wanted in required:
             if term.casefold() in was.plain and re.search(rf"(?<![a-z]){re.escape(term.casefold())}", was.plain) \
                     and not any(word.casefold() in now.plain for word in wanted):
-                add(line, f"glossary: '{term}' should be translated as '{' or '.join(wanted)}'",
+                words = "' or '".join(wanted)
+                add(line, f"glossary: '{term}' should be translated as '{words}'",
                     f"use '{wanted[0]}'", "warning")
     return problems

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import pytest
 
@@ -16,9 +17,10 @@ from kb_tools import scan as scan_mod
 from kb_tools.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+SAMPLE_PARTS = ("docs", "locales", "overrides", "search", "mkdocs.yml")  # the bundled sample help center
 
 
-def write_kb(root: Path, files: dict[str, str | bytes], source: str = "en",
+def write_kb(root: Path, files: Mapping[str, str | bytes], source: str = "en",
              languages: tuple[str, ...] = ("en", "zh", "ja"), extra: str = "", options: str = "") -> Path:
     """Write mkdocs.yml (extra: more top-level YAML; options: more kb plugin options, one per line)
     and files ({path: text}) under root; text is dedented."""
@@ -94,13 +96,52 @@ def problems(root: Path) -> list[str]:
     return [f"{p.severity}: {p}" for p in checks.check(scan(root))]
 
 
+def copy_sample(target: Path) -> Path:
+    """Copy the repository's sample help center (sources only, no git history) into target."""
+    for name in SAMPLE_PARTS:
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
+        copy(REPO / name, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The sample help center copied and built in every language, once for the whole run.
+
+    Shared: tests only read it. A test that changes sources or the site works on copy_sample() of its own.
+    """
+    root = copy_sample(tmp_path_factory.mktemp("sample"))
+    results = build_site(root / "mkdocs.yml")
+    assert [r.outcome for r in results] == ["built"] * 5, results
+    yield root
+    # A test that changed it would make the others depend on the order they run in: kb build would redo it.
+    settings = config.load(root / "mkdocs.yml")
+    changed = [lang for lang in settings.languages
+               if build.inputs_hash(settings, lang) != (root / "site" / lang / build.STAMP).read_text()]
+    assert changed == [], f"a test changed the shared built sample ({changed}): give it copy_sample() of its own"
+
+
+class Result(NamedTuple):
+    """What one kb command did: its exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+class RunKb(Protocol):
+    """The run_kb fixture: run_kb(root, "status", "zh") runs kb on root/mkdocs.yml."""
+
+    def __call__(self, root: Path, *args: str) -> Result: ...
+
+
 @pytest.fixture
-def run_kb(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+def run_kb(capsys: pytest.CaptureFixture[str]) -> RunKb:
     """Run the kb CLI in-process: returns (exit code, stdout, stderr)."""
 
-    def run(root: Path, *args: str) -> tuple[int, str, str]:
+    def run(root: Path, *args: str) -> Result:
         code = main(["--config", str(root / "mkdocs.yml"), *args])
         captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return Result(code, captured.out, captured.err)
 
     return run

@@ -9,9 +9,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO, build_site
+from conftest import REPO
 from playwright.sync_api import Browser, Page, sync_playwright
-from test_build import copy_sample
 
 from kb_tools import i18n
 from kb_tools.reader import page_url
@@ -26,16 +25,15 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(built_sample: Path) -> Iterator[str]:
     """The built sample, served over HTTP on 127.0.0.1; yields its base URL."""
-    root = copy_sample(tmp_path_factory.mktemp("browser"))
-    assert all(r.outcome == "built" for r in build_site(root / "mkdocs.yml"))
-    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
+    handler = functools.partial(_QuietHandler, directory=str(built_sample / "site"))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture(scope="module")

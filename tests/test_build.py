@@ -7,38 +7,20 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-from conftest import REPO, article, build_site, commit_all, hash_of, scan, translation, write_kb
+from conftest import REPO, RunKb, article, build_site, commit_all, hash_of, scan, translation, write_kb
 
 from kb_tools import i18n, status
-from kb_tools.cli import main
 from kb_tools.reader import page_url
 
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
-
-
-def copy_sample(target: Path) -> Path:
-    for name in ("docs", "locales", "overrides", "search", "mkdocs.yml"):
-        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
-        copy(REPO / name, target / name)
-    return target
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample help center, copied and built once for this module."""
-    root = copy_sample(tmp_path_factory.mktemp("sample"))
-    results = build_site(root / "mkdocs.yml")
-    assert [r.outcome for r in results] == ["built"] * 5, results
-    return root
 
 
 def html(root: Path, lang: str, rel: str) -> str:
     return (root / "site" / lang / page_url(rel) / "index.html").read_text(encoding="utf-8")
 
 
-def test_notices_are_exactly_on_the_pages_that_need_them(sample: Path) -> None:
-    center = scan(sample)
+def test_notices_are_exactly_on_the_pages_that_need_them(built_sample: Path) -> None:
+    center = scan(built_sample)
     report = status.compute(center)
     expected = {"machine": "machine", "stale": "stale", "missing": "missing", "current": None, "untracked": None}
     seen = set()
@@ -46,7 +28,7 @@ def test_notices_are_exactly_on_the_pages_that_need_them(sample: Path) -> None:
         for entry in report[lang]:
             if entry.status == "orphan":
                 continue
-            page = html(sample, lang, entry.rel)
+            page = html(built_sample, lang, entry.rel)
             notices = re.findall(r"kb-notice--([a-z-]+)", page)
             wanted = expected[entry.status]
             if entry.status == "stale" and entry.critical:
@@ -57,100 +39,112 @@ def test_notices_are_exactly_on_the_pages_that_need_them(sample: Path) -> None:
             seen.add(wanted)
     assert seen == {None, "machine", "stale", "stale-critical", "missing"}
     # Notices speak the reader's language: the zh catalog's words, not English.
-    zh = i18n.translations(sample, "zh")
-    page = html(sample, "zh", "trading/convert.md")
+    zh = i18n.translations(built_sample, "zh")
+    page = html(built_sample, "zh", "trading/convert.md")
     assert zh.gettext("This article was machine translated and has not been reviewed yet.") in page
     assert "machine translated" not in page
     assert 'href="../../../en/trading/convert/" hreflang="en">' in page  # link to the original
 
 
-def test_publish_machine_false_shows_the_source_with_a_review_notice(sample: Path) -> None:
-    center = scan(sample)
+def test_publish_machine_false_shows_the_source_with_a_review_notice(built_sample: Path) -> None:
+    center = scan(built_sample)
     machine = [e.rel for e in status.compute(center)["ko"] if e.status == "machine"]
     assert machine
     for rel in machine:
-        page = html(sample, "ko", rel)
+        page = html(built_sample, "ko", rel)
         assert "kb-notice--in-review" in page and '<div lang="en" data-pagefind-body>' in page
         assert center.docs["en"][rel].title in page
         assert center.docs["ko"][rel].title not in page
 
 
-def test_fallback_article_is_in_every_language_site_and_orphans_are_not(sample: Path) -> None:
-    page = html(sample, "ja", "kyc/proof-of-address.md")
+def test_fallback_article_is_in_every_language_site_and_orphans_are_not(built_sample: Path) -> None:
+    page = html(built_sample, "ja", "kyc/proof-of-address.md")
     assert '<html lang="ja"' in page  # the chrome is Japanese...
     assert '<div lang="en" data-pagefind-body>' in page  # ...the article English
     assert "Proof of address for Level 2" in page
-    assert not (sample / "site/zh/trading/margin-trading").exists()
-    assert (sample / "site/ja/assets/authenticator-setup.svg").exists()  # images fall back too
+    assert not (built_sample / "site/zh/trading/margin-trading").exists()
+    assert (built_sample / "site/ja/assets/authenticator-setup.svg").exists()  # images fall back too
 
 
-def test_hreflang_and_language_switcher_lead_to_the_same_article(sample: Path) -> None:
-    page = html(sample, "zh", "security/enable-2fa.md")
+def test_hreflang_and_language_switcher_lead_to_the_same_article(built_sample: Path) -> None:
+    page = html(built_sample, "zh", "security/enable-2fa.md")
     for lang in ("en", "zh", "ja", "es", "ko"):
         assert (f'<link rel="alternate" hreflang="{lang}" '
                 f'href="https://help.nimbusx.example/{lang}/security/enable-2fa/">') in page
         assert f'<a href="../../../{lang}/security/enable-2fa/" hreflang="{lang}"' in page
-        assert (sample / "site" / lang / "security/enable-2fa/index.html").exists()
+        assert (built_sample / "site" / lang / "security/enable-2fa/index.html").exists()
     assert 'hreflang="x-default" href="https://help.nimbusx.example/en/security/enable-2fa/"' in page
     assert page.count('rel="alternate"') == 6
 
 
-def test_translated_headings_keep_the_source_anchors(sample: Path) -> None:
-    anchors = {lang: re.findall(r'<h2 id="([^"]+)"', html(sample, lang, "security/enable-2fa.md"))
+def test_translated_headings_keep_the_source_anchors(built_sample: Path) -> None:
+    anchors = {lang: re.findall(r'<h2 id="([^"]+)"', html(built_sample, lang, "security/enable-2fa.md"))
                for lang in ("en", "zh", "ja", "es", "ko")}
     assert anchors["en"] and all(found == anchors["en"] for found in anchors.values()), anchors
 
 
-def test_home_root_sitemap_and_404(sample: Path) -> None:
-    home = html(sample, "zh", "index.md")
+def test_home_root_sitemap_and_404(built_sample: Path) -> None:
+    home = html(built_sample, "zh", "index.md")
     assert "账户与登录" in home and "在线客服" in home and "https://status.nimbusx.example" in home
     assert "data-kb-search" in home
-    root = (sample / "site/index.html").read_text()
+    root = (built_sample / "site/index.html").read_text()
     for name in ("English", "中文", "日本語", "Español", "한국어"):
         assert name in root
     assert "navigator.languages" in root
-    sitemap = (sample / "site/sitemap.xml").read_text()
+    sitemap = (built_sample / "site/sitemap.xml").read_text()
     assert ("<url><loc>https://help.nimbusx.example/ja/security/enable-2fa/</loc>\n"
             '    <xhtml:link rel="alternate" hreflang="en" href="https://help.nimbusx.example/en/security/enable-2fa/"/>'
             ) in sitemap
     for lang in ("zh", "ja", "es", "ko"):
-        not_found = (sample / "site" / lang / "404.html").read_text()
-        text = i18n.translations(sample, lang).gettext("Page not found")
+        not_found = (built_sample / "site" / lang / "404.html").read_text()
+        text = i18n.translations(built_sample, lang).gettext("Page not found")
         assert text != "Page not found" and text in not_found
 
 
-def test_every_language_is_built_by_the_builder_kb_builder_names(sample: Path) -> None:
+def test_every_language_is_built_by_the_builder_kb_builder_names(built_sample: Path) -> None:
     # CI runs this module once on MkDocs and once with KB_BUILDER=properdocs: each run must really use its builder.
     generator = {"mkdocs": "mkdocs-1.", "properdocs": "mkdocs-ProperDocs 1."}[os.environ.get("KB_BUILDER") or "mkdocs"]
     for lang in ("en", "zh", "ja", "es", "ko"):
-        assert f'<meta name="generator" content="{generator}' in html(sample, lang, "index.md"), lang
+        assert f'<meta name="generator" content="{generator}' in html(built_sample, lang, "index.md"), lang
 
 
-def test_no_page_loads_anything_from_outside_the_site(sample: Path) -> None:
+def test_no_page_loads_anything_from_outside_the_site(built_sample: Path) -> None:
     external = re.compile(r"""<(?:script|img|iframe|source)[^>]+src=["']https?://|"""
                           r"""<link[^>]+rel=["'](?:stylesheet|preload|preconnect|icon)["'][^>]+href=["']https?://|"""
                           r"""url\(["']?https?://""")
-    pages = list((sample / "site").rglob("*.html")) + list((sample / "site").rglob("*.css"))
+    pages = list((built_sample / "site").rglob("*.html")) + list((built_sample / "site").rglob("*.css"))
     assert len(pages) > 150
     offenders = [str(p) for p in pages if external.search(p.read_text(encoding="utf-8", errors="replace"))]
     assert offenders == []
 
 
-def test_unchanged_languages_are_skipped_and_a_failing_one_fails_alone(sample: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["--config", str(sample / "mkdocs.yml"), "build"]) == 0
-    out = capsys.readouterr().out
+THEME = "theme:\n  name: material\n  custom_dir: overrides\nmarkdown_extensions: [admonition, attr_list, toc]\n"
+
+
+def test_unchanged_languages_are_skipped_and_a_failing_one_fails_alone(tmp_path: Path, run_kb: RunKb) -> None:
+    no_index = "search: false"  # what is skipped is the whole MkDocs build; Pagefind would only add time
+    root = write_kb(tmp_path, {"docs/en/index.md": article("Help", "Welcome.\n"),
+                               "docs/en/fees.md": article("Fees", "Fee: 1 USDT.\n")}, extra=THEME, options=no_index)
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    zh = translation("费用", "手续费为 1 USDT。\n", hash_of(root, "fees.md"))
+    write_kb(root, {"docs/zh/fees.md": zh}, extra=THEME, options=no_index)
+    code, out, err = run_kb(root, "build")
+    assert code == 0, out + err
+    assert all(f"{lang}: built in" in out for lang in ("en", "zh", "ja")), out
+    code, out, _ = run_kb(root, "build")
+    assert code == 0
     assert "zh: skipped" in out and "en: skipped" in out and "site: " in out
-    path = sample / "docs/zh/trading/convert.md"
+    path = root / "docs/zh/fees.md"
     path.write_text(path.read_text() + "\n")
-    (sample / "locales/ja/LC_MESSAGES/messages.po").write_text('msgid "x"\nmsgstr "y"\nnot a catalog line\n')
-    assert main(["--config", str(sample / "mkdocs.yml"), "build"]) == 1
-    lines = capsys.readouterr().out.splitlines()
+    catalog = root / "locales/ja/LC_MESSAGES/messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text('msgid "x"\nmsgstr "y"\nnot a catalog line\n')
+    code, out, _ = run_kb(root, "build")
+    assert code == 1
+    lines = out.splitlines()
     assert any(line.startswith("zh: built in") for line in lines)
     assert "ja: failed" in lines and "en: skipped" in lines
     assert any("locales/ja/LC_MESSAGES/messages.po: cannot be read" in line for line in lines)
-
-
-THEME = "theme:\n  name: material\n  custom_dir: overrides\nmarkdown_extensions: [admonition, attr_list, toc]\n"
 
 
 def test_stale_notice_dates_and_admonition_titles_in_the_readers_locale(tmp_path: Path) -> None:
@@ -205,13 +199,13 @@ def test_localize_gives_source_anchors_only_when_headings_line_up() -> None:
     assert localize(misaligned, tuple(source), {}) == misaligned
 
 
-def test_articles_show_related_articles_in_the_readers_language(sample: Path) -> None:
-    page = html(sample, "zh", "security/enable-2fa.md")
+def test_articles_show_related_articles_in_the_readers_language(built_sample: Path) -> None:
+    page = html(built_sample, "zh", "security/enable-2fa.md")
     related = re.search(r'<nav class="kb-related".*?</nav>', page, re.S)
-    assert related and i18n.translations(sample, "zh").gettext("Related articles") in related.group(0)
+    assert related and i18n.translations(built_sample, "zh").gettext("Related articles") in related.group(0)
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', related.group(0))
     assert 1 <= len(links) <= 5
-    page_dir = sample / "site/zh/security/enable-2fa"
+    page_dir = built_sample / "site/zh/security/enable-2fa"
     for href, _ in links:
         assert (page_dir / href / "index.html").resolve().exists(), href  # a page of the zh site
         assert not href.endswith("security/enable-2fa/")  # not the article itself

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import article, hash_of, problems, translation, write_kb
+from conftest import RunKb, article, hash_of, problems, translation, write_kb
 
 SOURCE = """
 Send at least 10 USDT on the TRC20 network to https://nimbusx.example/deposit.
@@ -52,7 +52,7 @@ def make_center(root: Path, zh_body: str = GOOD_ZH) -> Path:
     return root
 
 
-def test_a_faithful_translation_passes(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_a_faithful_translation_passes(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     assert problems(root) == []
     code, out, err = run_kb(root, "check")
@@ -102,7 +102,7 @@ def test_links_images_and_fallback(tmp_path: Path) -> None:
     assert any("docs/en/pictures.md:7: absolute link '/en/withdraw/'" in line for line in found)
 
 
-def test_schema_duplicates_orphans_and_strict(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_schema_duplicates_orphans_and_strict(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     write_kb(root, {
         "docs/en/a.md": "---\ntitle: Withdraw crypto\ncritical: sometimes\nauthor: me\n---\n\nText.\n",
@@ -127,7 +127,7 @@ def test_schema_duplicates_orphans_and_strict(tmp_path: Path, run_kb) -> None:  
     assert code == 1 and "orphan" in out
 
 
-def test_bad_input_is_reported_and_never_crashes(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_reported_and_never_crashes(tmp_path: Path, run_kb: RunKb) -> None:
     outside = tmp_path / "outside.md"
     outside.write_text("---\ntitle: Outside\n---\n")
     root = write_kb(tmp_path / "kb", {
@@ -158,3 +158,28 @@ def test_bad_input_is_reported_and_never_crashes(tmp_path: Path, run_kb) -> None
     code, out, _ = run_kb(root, "status", "--format", "json")
     assert code == 0
     assert '"invalid": 7' in out and "Traceback" not in out
+
+
+def test_a_required_glossary_translation_is_asked_for_at_its_line(tmp_path: Path, run_kb: RunKb) -> None:
+    root = write_kb(tmp_path, {
+        "locales/glossary.yml": "required:\n  withdraw:\n    zh: 提币\n    ja: [出金, 引き出し]\n",
+        "docs/en/withdraw.md": article("Limits", "Withdraw USDT from your spot wallet.\n\nFees are shown first.\n"),
+    })
+    zh_word, ja_word = "从现货钱包提现 USDT。", "現物ウォレットから USDT を送金します。"  # neither glossary word
+    hash_ = hash_of(root, "withdraw.md")
+    write_kb(root, {"docs/zh/withdraw.md": translation("限额", f"{zh_word}\n\n先显示手续费。\n", hash_),
+                    "docs/ja/withdraw.md": translation("上限", f"{ja_word}\n\n手数料が先に表示されます。\n", hash_)})
+    zh, ja = ((root / f"docs/{lang}/withdraw.md").read_text() for lang in ("zh", "ja"))
+    code, out, _ = run_kb(root, "check")
+    assert code == 0  # a warning: the translator decides
+    assert out.splitlines() == [
+        f"docs/ja/withdraw.md:{ja.splitlines().index(ja_word) + 1}: warning: glossary: 'withdraw' should be "
+        "translated as '出金' or '引き出し': use '出金'",
+        f"docs/zh/withdraw.md:{zh.splitlines().index(zh_word) + 1}: warning: glossary: 'withdraw' should be "
+        "translated as '提币': use '提币'",
+    ]
+    assert run_kb(root, "check", "--strict")[0] == 1
+    (root / "docs/zh/withdraw.md").write_text(zh.replace("提现", "提币"))
+    (root / "docs/ja/withdraw.md").write_text(ja.replace("送金", "引き出し"))
+    code, out, err = run_kb(root, "check", "--strict")
+    assert (code, out) == (0, "") and "0 errors, 0 warnings" in err

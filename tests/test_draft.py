@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import REPO, article, commit_all, hash_of, statuses, translation, write_kb
+from conftest import REPO, Result, RunKb, article, commit_all, hash_of, statuses, translation, write_kb
 from mt_server import API_KEY, MTServer, Script, fake_translation
 
 from kb_tools import frontmatter
@@ -21,12 +22,12 @@ def libre_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIBRE_API_KEY", API_KEY)
 
 
-def front(path: Path) -> dict:  # type: ignore[type-arg]
+def front(path: Path) -> dict[str, Any]:
     return frontmatter.parse(frontmatter.split(path.read_text(encoding="utf-8")))
 
 
-def draft(run_kb, root: Path, server: MTServer, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    return run_kb(root, "draft", *args, "--engine", "libre", "--engine-url", server.url, "--backoff", "0.05")  # type: ignore[no-any-return]
+def draft(run_kb: RunKb, root: Path, server: MTServer, *args: str) -> Result:
+    return run_kb(root, "draft", *args, "--engine", "libre", "--engine-url", server.url, "--backoff", "0.05")
 
 
 def reviewed_center(root: Path) -> Path:
@@ -38,7 +39,7 @@ def reviewed_center(root: Path) -> Path:
     return root
 
 
-def test_editing_one_paragraph_sends_exactly_that_paragraph(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_editing_one_paragraph_sends_exactly_that_paragraph(tmp_path: Path, run_kb: RunKb) -> None:
     root = reviewed_center(tmp_path)
     path = root / "docs/en/withdraw.md"
     path.write_text(path.read_text().replace("take about 40 minutes", "take about 45 minutes"))
@@ -59,7 +60,7 @@ def test_editing_one_paragraph_sends_exactly_that_paragraph(tmp_path: Path, run_
     assert statuses(root)["zh"]["withdraw.md"].status == "machine"
 
 
-def test_code_urls_and_kept_terms_are_never_sent_and_come_back_intact(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_code_urls_and_kept_terms_are_never_sent_and_come_back_intact(tmp_path: Path, run_kb: RunKb) -> None:
     body = """
     Send BTC to the address shown at https://nimbusx.example/deposit, see [fees](fees.md) and run `kb status`.
 
@@ -91,7 +92,7 @@ def test_code_urls_and_kept_terms_are_never_sent_and_come_back_intact(tmp_path: 
     assert not (root / "docs/ja/fees.md").exists()  # only the paths asked for, only the language asked for
 
 
-def test_rate_limit_then_success(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_then_success(tmp_path: Path, run_kb: RunKb) -> None:
     root = write_kb(tmp_path, {"docs/en/a.md": article("Limits", "Withdrawals are limited.\n")})
     commit_all(root, "source")
     with MTServer(Script(fail_with=[429, 503])) as server:
@@ -100,7 +101,7 @@ def test_rate_limit_then_success(tmp_path: Path, run_kb) -> None:  # type: ignor
     assert server.script.requests == 4 and server.script.received == ["Limits", "Withdrawals are limited."]
 
 
-def test_a_server_that_dies_leaves_whole_files_and_the_rerun_sends_nothing_twice(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_that_dies_leaves_whole_files_and_the_rerun_sends_nothing_twice(tmp_path: Path, run_kb: RunKb) -> None:
     files = {f"docs/en/a{i}.md": article(f"Article {i}", f"First part {i}.\n\nSecond part {i}.\n") for i in range(4)}
     root = write_kb(tmp_path, files)
     commit_all(root, "sources")
@@ -124,7 +125,7 @@ def test_a_server_that_dies_leaves_whole_files_and_the_rerun_sends_nothing_twice
     assert len(first) + len(again.script.received) == 12
 
 
-def test_uncommitted_translations_are_not_overwritten_without_force(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_uncommitted_translations_are_not_overwritten_without_force(tmp_path: Path, run_kb: RunKb) -> None:
     root = reviewed_center(tmp_path)
     (root / "docs/en/withdraw.md").write_text((root / "docs/en/withdraw.md").read_text() + "\nOne more.\n")
     mine = (root / "docs/zh/withdraw.md").read_text() + "\n我的修改。\n"
@@ -137,7 +138,7 @@ def test_uncommitted_translations_are_not_overwritten_without_force(tmp_path: Pa
     assert code == 0 and (root / "docs/zh/withdraw.md").read_text() != mine
 
 
-def test_dry_run_says_what_would_be_sent_and_sends_nothing(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_says_what_would_be_sent_and_sends_nothing(tmp_path: Path, run_kb: RunKb) -> None:
     root = reviewed_center(tmp_path)
     path = root / "docs/en/withdraw.md"
     path.write_text(path.read_text().replace("take about 40 minutes", "take about 45 minutes"))
@@ -152,19 +153,26 @@ def test_dry_run_says_what_would_be_sent_and_sends_nothing(tmp_path: Path, run_k
     assert (root / "docs/zh/withdraw.md").read_text().count("status: reviewed") == 1
 
 
-def test_an_online_engine_without_network_fails_fast_with_one_line(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_online_engine_without_network_fails_fast_with_one_line(tmp_path: Path, run_kb: RunKb) -> None:
     root = write_kb(tmp_path, {"docs/en/a.md": article("Limits", "Withdrawals are limited.\n")})
     commit_all(root, "source")
-    started = time.monotonic()
-    code, _, err = run_kb(root, "draft", "zh", "--engine", "google")
-    assert time.monotonic() - started < 20
+    url = f"http://127.0.0.1:{closed_port()}/"
+    code, out, err = run_kb(root, "draft", "zh", "--engine", "libre", "--engine-url", url, "--backoff", "0")
     assert code == 1
-    assert err.strip() == ("kb: google: cannot reach the service (no network?): use --engine memory, or a "
-                           "self-hosted LibreTranslate with --engine libre --engine-url URL")
+    assert err.strip() == f"kb: libre at {url}: cannot connect after 5 tries: start the server, or correct --engine-url"
+    assert API_KEY not in err and "Withdrawals" not in err  # the request (its key and text) is not repeated
+    assert "0 characters sent to libre" in out
     assert not (root / "docs/zh/a.md").exists()
 
 
-def test_memory_engine_drafts_the_sample_offline(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_memory_engine_drafts_the_sample_offline(tmp_path: Path, run_kb: RunKb) -> None:
     root = tmp_path / "sample"
     subprocess.run(["git", "clone", "-q", str(REPO), str(root)], check=True)  # with the sample's history
     code, out, err = run_kb(root, "draft", "ja", "--engine", "memory")
@@ -182,7 +190,7 @@ def test_memory_engine_drafts_the_sample_offline(tmp_path: Path, run_kb) -> None
     assert statuses(root)["ja"]["trading/order-types.md"].status == "machine"
 
 
-def test_notes_a_draft_leaves_show_in_kb_check(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_notes_a_draft_leaves_show_in_kb_check(tmp_path: Path, run_kb: RunKb) -> None:
     root = reviewed_center(tmp_path)
     path = root / "docs/en/withdraw.md"
     path.write_text(path.read_text() + "\nA new closing paragraph.\n")
@@ -193,3 +201,26 @@ def test_notes_a_draft_leaves_show_in_kb_check(tmp_path: Path, run_kb) -> None: 
     assert ("docs/zh/withdraw.md:1: warning: kb draft left a note: docs/en/withdraw.md:25: not in the translation "
             "memory: translate it: resolve it, then delete it from translation.qa") in out
     assert run_kb(root, "check", "--strict")[0] == 1
+
+
+def test_only_missing_and_only_stale_draft_just_those(tmp_path: Path, run_kb: RunKb) -> None:
+    root = reviewed_center(tmp_path)
+    path = root / "docs/en/withdraw.md"
+    path.write_text(path.read_text().replace("take about 40 minutes", "take about 45 minutes"))
+    write_kb(root, {"docs/en/fees.md": article("Fees", "Withdrawal fees change weekly.\n")})
+    commit_all(root, "a stale translation and a missing one")
+    reviewed = (root / "docs/zh/withdraw.md").read_text()
+    with MTServer() as server:
+        code, out, err = draft(run_kb, root, server, "zh", "--only", "missing")
+    assert code == 0, err
+    assert server.script.received == ["Fees", "Withdrawal fees change weekly."]
+    assert (root / "docs/zh/withdraw.md").read_text() == reviewed
+    assert out.splitlines()[0] == "drafted fees.md: 2 sent, 0 reused" and "withdraw.md" not in out
+    assert {rel: e.status for rel, e in statuses(root)["zh"].items()} == {"fees.md": "machine", "withdraw.md": "stale"}
+    commit_all(root, "fees drafted")
+    with MTServer() as server:
+        code, out, err = draft(run_kb, root, server, "zh", "--only", "stale")
+    assert code == 0, err
+    assert server.script.received == [PARAGRAPHS[3].replace("40", "45")]
+    assert "drafted withdraw.md: 1 sent, 10 reused" in out and "fees.md" not in out
+    assert statuses(root)["zh"]["withdraw.md"].status == "machine"

@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import article, problems, write_kb
+from conftest import RunKb, article, problems, write_kb
 
 from kb_tools.blocks import split_blocks
 
 
-def test_kb_new_scaffolds_a_valid_article_and_never_overwrites(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_kb_new_scaffolds_a_valid_article_and_never_overwrites(tmp_path: Path, run_kb: RunKb) -> None:
     root = write_kb(tmp_path, {})
     code, out, _ = run_kb(root, "new", "security/passkeys.md", "--title", "Sign in with a passkey",
                           "--tag", "security", "--critical")

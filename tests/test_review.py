@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import article, commit_all, hash_of, statuses, translation, write_kb
+from conftest import RunKb, article, commit_all, hash_of, statuses, translation, write_kb
 from playwright.sync_api import Browser
 from test_browser import browser  # noqa: F401 - the module's Chromium fixture
 
@@ -26,7 +26,7 @@ def center(root: Path) -> Path:
     return root
 
 
-def test_approve_then_a_source_edit_then_diff_and_draft(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_approve_then_a_source_edit_then_diff_and_draft(tmp_path: Path, run_kb: RunKb) -> None:
     root = center(tmp_path)
     assert statuses(root)["zh"]["times.md"].status == "untracked"
     code, out, _ = run_kb(root, "approve", "zh", "times.md", "--by", "li.wei")
@@ -55,7 +55,7 @@ def test_approve_then_a_source_edit_then_diff_and_draft(tmp_path: Path, run_kb) 
     assert all(line in text for line in (ZH[0], ZH[2], ZH[3])) and "Withdrawals take up to 45 minutes." in text
 
 
-def test_approving_a_misaligned_translation_warns_and_feeds_nothing(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_approving_a_misaligned_translation_warns_and_feeds_nothing(tmp_path: Path, run_kb: RunKb) -> None:
     root = center(tmp_path)
     merged = "---\ntitle: 处理时间\n---\n\n" + ZH[0] + ZH[1] + "\n\n" + ZH[2] + "\n\n" + ZH[3] + "\n"
     (root / "docs/zh/times.md").write_text(merged)
@@ -66,7 +66,7 @@ def test_approving_a_misaligned_translation_warns_and_feeds_nothing(tmp_path: Pa
     assert Memory.load(root, "zh").entries == {}
 
 
-def test_approve_refuses_a_translation_that_fails_qa(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_approve_refuses_a_translation_that_fails_qa(tmp_path: Path, run_kb: RunKb) -> None:
     root = center(tmp_path)
     path = root / "docs/zh/times.md"
     path.write_text(path.read_text().replace("30 分钟", "60 分钟"))
@@ -76,7 +76,7 @@ def test_approve_refuses_a_translation_that_fails_qa(tmp_path: Path, run_kb) -> 
     assert statuses(root)["zh"]["times.md"].status == "untracked"
 
 
-def test_review_site_highlights_the_changed_block(tmp_path: Path, run_kb, browser: Browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_review_site_highlights_the_changed_block(tmp_path: Path, run_kb: RunKb, browser: Browser) -> None:  # noqa: F811
     root = center(tmp_path)
     write_kb(root, {"docs/zh/times.md": translation("处理时间", "\n\n".join(ZH) + "\n", hash_of(root, "times.md"))})
     commit_all(root, "reviewed")

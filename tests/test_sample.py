@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from conftest import REPO, scan
+from conftest import REPO, RunKb, copy_sample, scan
 
 from kb_tools import checks, status
 
 
-def test_sample_status_json_shows_every_status(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
-    for name in ("docs", "locales", "mkdocs.yml"):
-        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
-        copy(REPO / name, tmp_path / name)
+def test_sample_status_json_shows_every_status(tmp_path: Path, run_kb: RunKb) -> None:
+    copy_sample(tmp_path)
     (tmp_path / "docs/zh/broken.md").write_text("---\ntitle: [unclosed\n---\n")
     code, out, _ = run_kb(tmp_path, "status", "--format", "json")
     assert code == 0

@@ -8,11 +8,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import make_server
 
 import pytest
-from conftest import article, hash_of, scan, translation, write_kb
-from test_build import copy_sample
+from conftest import RunKb, article, copy_sample, hash_of, scan, translation, write_kb
 
 from kb_tools import api, config, search
 
@@ -84,7 +84,7 @@ def test_fallback_articles_are_in_every_index_with_their_real_language(center: P
     assert hits[0].status == "missing"
 
 
-def test_a_changed_article_is_reindexed_alone(center: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_article_is_reindexed_alone(center: Path, run_kb: RunKb) -> None:
     code, out, _ = run_kb(center, "index")
     assert code == 0 and "zh: 3 indexed, 0 removed, 0 unchanged" in out
     path = center / "docs/zh/address.md"
@@ -97,7 +97,7 @@ def test_a_changed_article_is_reindexed_alone(center: Path, run_kb) -> None:  # 
     assert json.loads(out)["results"][0]["path"] == "address.md"
 
 
-def test_golden_queries_of_the_sample_pass_and_a_bad_one_fails(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_golden_queries_of_the_sample_pass_and_a_bad_one_fails(tmp_path: Path, run_kb: RunKb) -> None:
     root = copy_sample(tmp_path)
     counts = {lang: sum(1 for line in (root / f"search/queries/{lang}.tsv").read_text().splitlines()
                         if line.strip() and not line.startswith("#")) for lang in ("en", "zh", "ja", "es", "ko")}
@@ -122,7 +122,7 @@ def api_url(center: Path) -> Iterator[str]:
     server.server_close()
 
 
-def get(url: str, method: str = "GET") -> tuple[int, dict]:  # type: ignore[type-arg]
+def get(url: str, method: str = "GET") -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(url, method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -152,8 +152,12 @@ def test_related_articles_are_looked_up_again_only_for_what_changed(center: Path
     assert first["withdraw.md"] and all(path != "withdraw.md" for path, _ in first["withdraw.md"])
     looked_up: list[str] = []
     real = search.Similar.related
-    monkeypatch.setattr(search.Similar, "related", lambda self, path, limit=5: looked_up.append(path) or
-                        real(self, path, limit))
+
+    def related(self: search.Similar, path: str, limit: int = 5) -> list[str]:
+        looked_up.append(path)
+        return real(self, path, limit)
+
+    monkeypatch.setattr(search.Similar, "related", related)
     assert search.related_map(center, "zh") == first and looked_up == []
     path = center / "docs/zh/address.md"
     path.write_text(path.read_text().replace("测试后再提币。", "先小额测试，再提币。"))
@@ -162,7 +166,7 @@ def test_related_articles_are_looked_up_again_only_for_what_changed(center: Path
     assert looked_up == ["address.md"]
 
 
-def test_bad_search_arguments_get_one_clear_line(center: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_bad_search_arguments_get_one_clear_line(center: Path, run_kb: RunKb) -> None:
     assert run_kb(center, "search", "fee", "--limit", "0")[1:] == ("", "kb: --limit 0: give at least 1\n")
     _, _, err = run_kb(center, "search", "fee", "--lang", "fr")
     assert err == "kb: unknown language 'fr': use one of en, zh, ja, ko\n"

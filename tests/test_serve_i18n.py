@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from test_build import copy_sample
+from conftest import RunKb, copy_sample
 
 from kb_tools import i18n
 
@@ -45,7 +45,7 @@ def test_kb_serve_previews_one_language(tmp_path: Path) -> None:
         server.wait(timeout=30)
 
 
-def test_every_ui_string_is_translated_and_catalogs_are_current(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_every_ui_string_is_translated_and_catalogs_are_current(tmp_path: Path, run_kb: RunKb) -> None:
     root = copy_sample(tmp_path)
     code, out, _ = run_kb(root, "i18n", "update", "--check")
     assert code == 0, out

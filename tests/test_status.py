@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import article, commit_all, hash_of, statuses, translation, write_kb
+from conftest import RunKb, article, commit_all, hash_of, statuses, translation, write_kb
 
 SOURCE_BODY = """
 Withdrawals leave your account after 2 confirmations.
@@ -118,7 +118,7 @@ def test_source_language_is_a_setting(tmp_path: Path) -> None:
     assert [(c.line, c.old_text) for c in entry.changes] == [(9, "使用 NMB 支付可享 25% 折扣。")]
 
 
-def test_status_json_and_policy_check(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_status_json_and_policy_check(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     code, out, _ = run_kb(root, "status", "--format", "json", "--check")
     assert code == 0
@@ -133,7 +133,7 @@ def test_status_json_and_policy_check(tmp_path: Path, run_kb) -> None:  # type: 
     assert data["languages"]["zh"]["articles"][0]["changes"][0]["old_text"].endswith("within 30 minutes.")
 
 
-def test_status_table_when_piped_is_plain_text(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_status_table_when_piped_is_plain_text(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     code, out, _ = run_kb(root, "status", "zh")
     assert code == 0
@@ -159,7 +159,7 @@ def test_an_all_digit_hash_is_read_as_written(tmp_path: Path) -> None:
     assert "with hash 012345670123" in entry.reasons[0]
 
 
-def test_the_cache_never_hides_an_edit(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_the_cache_never_hides_an_edit(tmp_path: Path, run_kb: RunKb) -> None:
     root = make_center(tmp_path)
     assert run_kb(root, "status", "--format", "json")[0] == 0  # fills .kb-cache without blocks
     assert run_kb(root, "check")[0] == 0  # needs blocks: loads or parses them
