@@ -52,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("language", metavar="LANG")
     p.add_argument("paths", nargs="*", metavar="PATH", help="only these articles (paths in the source language)")
     p.add_argument("--only", choices=["missing", "stale"])
-    p.add_argument("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory or memory")
-    p.add_argument("--engine-url", default=None, help="the server of a self-hosted engine (libre)")
+    p.add_argument("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory, llm or memory")
+    p.add_argument("--engine-url", default=None, help="the server of a self-hosted engine (libre, llm)")
+    p.add_argument("--model", default=None, help="llm: the model name (default: llm.model in mkdocs.yml)")
+    p.add_argument("--attempts", type=int, default=None, help="llm: tries per block before leaving it to a person")
+    p.add_argument("--price-in", type=float, default=None, help="llm: USD per million prompt tokens, for --dry-run")
+    p.add_argument("--price-out", type=float, default=None, help="llm: USD per million completion tokens")
     p.add_argument("--dry-run", action="store_true", help="say what would be sent, send nothing")
     p.add_argument("--force", action="store_true", help="overwrite files with uncommitted changes")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer")
@@ -275,7 +279,7 @@ def _review(settings: config.Settings, languages: tuple[str, ...], out_dir: Path
 
 
 def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools import drafts, engines, glossary
+    from kb_tools import drafts, engines, glossary, llm
     from kb_tools.memory import Memory
 
     lang = _target_language(settings, args.language)
@@ -287,8 +291,16 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     for note in drafts.harvest(center, lang, memory):
         err.print(f"warning: {note}", markup=False)
     memory.save()
-    engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url,
-                            settings.root / CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
+    cache = settings.root / CACHE_DIR / "mt.sqlite"
+    if args.engine == "llm":
+        flags = {"url": args.engine_url, "model": args.model, "attempts": args.attempts, "price_in": args.price_in,
+                 "price_out": args.price_out}
+        options = {**settings.llm, **{k: v for k, v in flags.items() if v is not None}}
+        engine: engines.Engine = llm.LlmEngine(settings.source_language, lang, llm.settings_from(options),
+                                               settings.root, cache, args.timeout, backoff=args.backoff)
+    else:
+        engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url, cache, args.timeout,
+                                backoff=args.backoff)
     jobs, skipped = drafts.plan(center, lang, memory, engine, terms, tuple(args.paths), args.only)
     for line in skipped:
         out.print(f"skipped {line}", markup=False)
@@ -300,6 +312,12 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
                       f"({job.reused} from memory)", markup=False)
         total = sum(len(text) for job in jobs for text in job.to_send)
         cost = total * engine.info.price_per_million / 1_000_000
+        if isinstance(engine, llm.LlmEngine):
+            prompt, completion = llm.estimate([t for job in jobs for t in job.to_send], engine)
+            out.print(f"{len(jobs)} articles, {sum(len(j.to_send) for j in jobs)} blocks, {total} characters; "
+                      f"about {prompt} prompt and {completion} completion tokens (4 characters a token, context "
+                      f"and rules included); estimated cost: ${engine.cost(prompt, completion):.4f}", markup=False)
+            return 0
         out.print(f"{len(jobs)} articles, {sum(len(j.to_send) for j in jobs)} blocks, {total} characters; "
                   f"estimated cost with {engine.name}: ${cost:.2f}", markup=False)
         return 0
@@ -307,6 +325,11 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
                   console=err, transient=True) as progress:
         articles = progress.add_task("articles", total=len(jobs))
         chars = progress.add_task("characters", total=sum(len(t) for job in jobs for t in job.to_send) or 1)
+        if isinstance(engine, llm.LlmEngine):
+            tokens = progress.add_task("tokens", total=None)
+            engine.on_usage = lambda p, c: progress.update(
+                tokens, advance=p + c, description=f"tokens {engine.usage.prompt_tokens} in, "
+                                                   f"{engine.usage.completion_tokens} out")
         outcomes = drafts.draft(center, lang, jobs, memory, engine, terms, args.force,
                                 on_piece=lambda n: progress.advance(chars, n),
                                 on_article=lambda o: progress.advance(articles))
@@ -320,6 +343,11 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     drafted = sum(o.result == "drafted" for o in outcomes)
     out.print(f"{lang}: {drafted} drafted, {len(outcomes) - drafted - len(failed)} skipped; {engine.sent_chars} "
               f"characters sent to {engine.name}", markup=False)
+    if isinstance(engine, llm.LlmEngine):
+        used = engine.usage
+        out.print(f"llm: {used.requests} requests, {used.prompt_tokens} prompt tokens, {used.completion_tokens} "
+                  f"completion tokens; cost ${engine.cost(used.prompt_tokens, used.completion_tokens):.4f}",
+                  markup=False)
     for outcome in failed:
         err.print(f"kb: {outcome.detail}", markup=False)
     return 1 if failed else 0
