@@ -6,6 +6,7 @@ glossary lines it finds in the system prompt as a model would, and counts usage 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -93,6 +94,9 @@ class LLMServer:
                 fault = state.faults.pop(0) if state.faults else state.always
                 if isinstance(fault, tuple):
                     return self.reply(fault[0], {"error": {"message": "slow down"}}, {"Retry-After": fault[1]})
+                if fault == "hang":  # longer than the client waits: it gives up on this answer
+                    time.sleep(1.5)
+                    fault = None
                 system = str(body["messages"][0]["content"])
                 user = json.loads(body["messages"][-1]["content"])
                 answer = {block["id"]: translate(block["text"], glossary_of(system)) for block in user["translate"]}
@@ -120,7 +124,8 @@ class LLMServer:
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+                    self.wfile.write(data)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -142,6 +142,15 @@ def test_rate_limit_with_retry_after_is_honoured(tmp_path: Path, run_kb) -> None
     assert (root / "docs/zh/fees.md").exists()
 
 
+def test_an_answer_that_takes_too_long_is_asked_again(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    root = faulty_center(tmp_path)
+    with LLMServer(Script(faults=["hang"])) as server:
+        code, _, err = draft(run_kb, root, server, "zh", "--timeout", "0.5")
+    assert code == 0, err
+    assert len(server.script.requests) == 2
+    assert "〔zh〕yap htiw `card` nihtiw 10 syad." in (root / "docs/zh/fees.md").read_text()
+
+
 def test_a_rerun_sends_nothing_twice(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
     root = faulty_center(tmp_path)
     with LLMServer() as server:
