@@ -39,6 +39,7 @@ BATCH_BLOCKS, BATCH_CHARS = 20, 3000
 _PLACEHOLDER = re.compile(r"⟦\d+⟧")
 _TAG = re.compile(r"</?[A-Za-z!][^>]*>|<[A-Za-z]")
 _LINK = re.compile(r"\]\(|https?://|www\.|mailto:|\[[^\]]*\]\[", re.IGNORECASE)
+_BLOCK_START = re.compile(r"^[ \t]*(#{1,6}[ \t]|[-*+][ \t]|\d+[.)][ \t]|>|\||!!!|\?\?\?|```|~~~)", re.MULTILINE)
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 RULES = """\
@@ -112,6 +113,9 @@ def settings_from(mapping: dict[str, Any] | None, where: str = "mkdocs.yml: plug
             raise ConfigError(f"{where}.{key}: unknown setting: use one of {', '.join(SETTING_KEYS)}")
         if not isinstance(value, kinds) or isinstance(value, bool):
             raise ConfigError(f"{where}.{key}: {value!r} is not valid: write a {getattr(kinds, '__name__', 'number')}")
+    for key in ("attempts", "batch_blocks", "batch_chars"):
+        if key in mapping and mapping[key] < 1:
+            raise ConfigError(f"{where}.{key}: {mapping[key]!r} is not valid: write 1 or more")
     return Settings(**mapping)
 
 
@@ -158,10 +162,10 @@ class LlmEngine(Engine):
             return answers
         system = self.system_prompt(todo, glossary)
         by_id = {item.id: item for item in todo}
-        best: dict[str, tuple[str, list[str]]] = {}
+        last: dict[str, str] = {}  # each failed block's last answer, shown with its problems
         feedback: dict[str, list[str]] = {}
         for attempt in range(self.settings.attempts):
-            user = user_prompt(title, context, list(by_id.values()), feedback, best)
+            user = user_prompt(title, context, list(by_id.values()), feedback, last)
             content = self._complete(system, user)
             got, general = parse(content, list(by_id))
             feedback = {}
@@ -178,7 +182,7 @@ class LlmEngine(Engine):
                         self._db.put(self._key(), f"{item.text}\0{item.context_hash}", got[item_id])
                 else:
                     feedback[item_id] = found
-                    best[item_id] = (got[item_id], found)
+                    last[item_id] = got[item_id]
             by_id = {item_id: by_id[item_id] for item_id in feedback}
             if not by_id:
                 break
@@ -278,7 +282,7 @@ def _retry_after(header: str | None, default: float) -> float:
 
 
 def user_prompt(title: str, context: list[dict[str, str]], items: list[Item], feedback: dict[str, list[str]],
-                best: dict[str, tuple[str, list[str]]]) -> str:
+                last: dict[str, str]) -> str:
     """The request's JSON: the article's title, read-only context, and the blocks with ids."""
     blocks = []
     for item in items:
@@ -286,7 +290,7 @@ def user_prompt(title: str, context: list[dict[str, str]], items: list[Item], fe
         if item.previous_source:
             entry |= {"previous_source": item.previous_source, "previous_translation": item.previous_translation}
         if item.id in feedback:
-            entry["your_last_answer"] = best[item.id][0] if item.id in best else ""
+            entry["your_last_answer"] = last.get(item.id, "")
             entry["problems_to_fix"] = "; ".join(feedback[item.id])
         blocks.append(entry)
     return json.dumps({"title": title, "context": context, "translate": blocks}, ensure_ascii=False)
@@ -321,8 +325,12 @@ def problems(source: str, answer: str, required: list[tuple[str, tuple[str, ...]
     found += [f"adds HTML ({name}) the source does not have: remove it" for name in names]
     if _LINK.search(answer) and not _LINK.search(source):
         found.append("adds a link or URL the source does not have: remove it")
-    if "\n" in answer.strip() and "\n" not in source.strip():
+    if ("\n" in answer.strip() and "\n" not in source.strip()) or re.search(r"\n[ \t]*\n", answer.strip()):
         found.append("splits the block over several lines: keep it on one line")
+    starts = set(_BLOCK_START.findall(answer)) - set(_BLOCK_START.findall(source))
+    if starts:
+        found.append(f"starts a line with {sorted(starts)[0].strip()!r}, which would make a new Markdown block: "
+                     "remove it")
     was, now = qa.numbers(_PLACEHOLDER.sub(" ", source)), qa.numbers(_PLACEHOLDER.sub(" ", answer))
     missing = [was[n] for n in was if n not in now]
     extra = [now[n] for n in now if n not in was]

@@ -52,6 +52,8 @@ def broken(answer: Answer, fault: str) -> str:
         spoiled[first] = re.sub(r"⟦\d+⟧", "", spoiled[first], count=1)
     elif fault == "changed_number":
         spoiled[first] = re.sub(r"(?<!⟦)\d+(?!⟧)", lambda m: str(int(m.group(0)) + 1), spoiled[first], count=1)
+    elif fault == "split":
+        spoiled[first] += "\n\n## Injected heading"
     elif fault == "script":
         spoiled[first] += '<script>alert("x")</script>'
     else:

@@ -88,6 +88,7 @@ FAULTS = [
     ("lost_placeholder", "placeholder ⟦0⟧ is missing"),
     ("changed_number", "number 10 of the source is missing"),
     ("script", "adds HTML (script) the source does not have"),
+    ("split", "splits the block over several lines"),
 ]
 
 
@@ -113,7 +114,7 @@ def test_a_bad_answer_is_asked_again_with_its_problem_stated(tmp_path: Path, run
     assert all(stated in b["problems_to_fix"] for b in again["translate"])
     text = (root / "docs/zh/fees.md").read_text()
     assert "〔zh〕yap htiw `card` nihtiw 10 syad." in text and "<script>" not in text and "11 days" not in text
-    assert "qa" not in front(root / "docs/zh/fees.md")["translation"]
+    assert "Injected" not in text and "qa" not in front(root / "docs/zh/fees.md")["translation"]
 
 
 @pytest.mark.parametrize(("fault", "stated"), FAULTS[2:])
@@ -126,7 +127,7 @@ def test_an_answer_that_stays_bad_is_never_published_and_is_listed_for_the_revie
     assert len(server.script.requests) == 2
     text = (root / "docs/zh/fees.md").read_text()
     assert "Pay with `card` within 10 days." in text  # the source, for a person to translate
-    assert "<script>" not in text and "11 days" not in text
+    assert "<script>" not in text and "11 days" not in text and "Injected" not in text
     qa = front(root / "docs/zh/fees.md")["translation"]["qa"]
     assert any(line.startswith("docs/en/fees.md:5: no usable LLM translation after 2 attempts (") and stated in line
                for line in qa)
