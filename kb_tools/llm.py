@@ -125,8 +125,6 @@ class LlmEngine(Engine):
     def __init__(self, source: str, target: str, settings: Settings, root: Path, cache: Path | None = None,
                  timeout: float = 60.0, retries: int = 4, backoff: float = 1.0) -> None:
         super().__init__("llm", source, target, settings.url, cache, timeout, retries, backoff)
-        if not settings.model:
-            raise ConfigError("llm: no model: pass --model NAME, or set llm: {model: NAME} in the kb plugin")
         self.settings = settings
         self.usage = Usage()
         self.on_usage: Callable[[int, int], None] | None = None  # (prompt, completion) tokens of each answer
@@ -219,6 +217,9 @@ class LlmEngine(Engine):
         """The openai client, made once."""
         if self._client is None:
             import openai
+
+            if not self.settings.model:  # checked here, not earlier: --dry-run needs no model
+                raise EngineError("llm: no model: pass --model NAME, or set llm: {model: NAME} in the kb plugin")
 
             host = urlparse(self.url).hostname if self.url else None
             key = os.environ.get(KEY_ENV, "")

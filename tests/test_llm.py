@@ -165,7 +165,7 @@ def test_a_rerun_sends_nothing_twice(tmp_path: Path, run_kb) -> None:  # type: i
 
 def test_dry_run_estimates_tokens_and_cost_from_the_configured_prices(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
     root = edited_center(tmp_path)
-    write_kb(root, {}, options="llm: {model: test, price_in: 2.5, price_out: 10}")
+    write_kb(root, {}, options="llm: {price_in: 2.5, price_out: 10}")  # no model needed to estimate
     code, out, err = run_kb(root, "draft", "zh", "--engine", "llm", "--dry-run")
     assert code == 0, err
     assert "withdraw.md  stale    1 blocks" in out
@@ -190,7 +190,7 @@ def test_settings_in_mkdocs_yml_and_clear_errors(tmp_path: Path, run_kb) -> None
                                       "attempts, price_in, price_out, batch_blocks, batch_chars")
     write_kb(root, {})
     code, _, err = run_kb(root, "draft", "zh", "--engine", "llm", "--engine-url", "http://127.0.0.1:9/v1")
-    assert (code, err.strip()) == (2, "kb: llm: no model: pass --model NAME, or set llm: {model: NAME} in the "
+    assert (code, err.strip()) == (1, "kb: llm: no model: pass --model NAME, or set llm: {model: NAME} in the "
                                       "kb plugin")
     code, _, err = run_kb(root, "draft", "zh", "--engine", "llm", "--model", "m", "--engine-url", "https://llm.invalid/v1")
     assert (code, err.strip()) == (1, "kb: llm: no API key: set the environment variable OPENAI_API_KEY")
@@ -211,3 +211,19 @@ def test_a_translation_that_does_not_line_up_gives_no_previous_translation(tmp_p
     assert code == 0, err
     assert all("previous_source" not in b for r in range(len(server.script.requests))
                for b in server.script.user(r)["translate"])
+
+
+def test_a_new_article_goes_in_batches_with_table_cells_as_their_own_ids(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    body = "\n\n".join(PARAGRAPHS[:6]) + "\n\n| Network | Time |\n|---|---|\n| Tron | 5 minutes |\n"
+    root = write_kb(tmp_path, {"docs/en/withdraw.md": article("Withdrawal times", body)},
+                    options="llm: {batch_blocks: 4}")
+    commit_all(root, "source")
+    with LLMServer() as server:
+        code, out, err = draft(run_kb, root, server, "zh")
+    assert code == 0, err
+    ids = [[b["id"] for b in server.script.user(i)["translate"]] for i in range(len(server.script.requests))]
+    assert ids == [["b0", "b1", "b2", "b3"], ["b4", "b5", "b6", "b7.0"], ["b7.1", "b8.0", "b8.1"]]
+    text = (root / "docs/zh/withdraw.md").read_text()
+    assert "| 〔zh〕krowten | 〔zh〕emit |" in text and "| 〔zh〕nort | 〔zh〕5 setunim |" in text
+    assert all(translate(p, {}) in text for p in PARAGRAPHS[:6])
+    assert "llm: 3 requests" in out and "qa" not in front(root / "docs/zh/withdraw.md")["translation"]
