@@ -117,7 +117,7 @@ def run_whole_page(source: str, old: str) -> dict[str, int]:
                                        messages=[{"role": "system", "content": system},
                                                  {"role": "user", "content": user}])
         script = server.script
-    return {"requests": len(script.requests), "blocks_sent": 21,
+    return {"requests": len(script.requests), "blocks_sent": len(blocks()) + 1,  # the title too
             "prompt_tokens": sum(p for p, _ in script.usage), "completion_tokens": sum(c for _, c in script.usage)}
 
 
