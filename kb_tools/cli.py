@@ -313,10 +313,11 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
         total = sum(len(text) for job in jobs for text in job.to_send)
         cost = total * engine.info.price_per_million / 1_000_000
         if isinstance(engine, llm.LlmEngine):
-            prompt, completion = llm.estimate([t for job in jobs for t in job.to_send], engine)
+            use = llm.estimate(engine, center, lang, jobs, memory, terms)
             out.print(f"{len(jobs)} articles, {sum(len(j.to_send) for j in jobs)} blocks, {total} characters; "
-                      f"about {prompt} prompt and {completion} completion tokens (4 characters a token, context "
-                      f"and rules included); estimated cost: ${engine.cost(prompt, completion):.4f}", markup=False)
+                      f"{use.requests} requests of about {use.prompt_tokens} prompt and {use.completion_tokens} "
+                      "completion tokens (the prompts kb would send, 4 characters a token, no retries); estimated "
+                      f"cost: ${engine.cost(use.prompt_tokens, use.completion_tokens):.4f}", markup=False)
             return 0
         out.print(f"{len(jobs)} articles, {sum(len(j.to_send) for j in jobs)} blocks, {total} characters; "
                   f"estimated cost with {engine.name}: ${cost:.2f}", markup=False)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from kb_tools import qa
@@ -30,6 +30,9 @@ from kb_tools.glossary import Glossary
 from kb_tools.history import find_version
 from kb_tools.memory import Memory, segment, with_meta
 from kb_tools.model import Document, HelpCenter
+
+if TYPE_CHECKING:
+    from kb_tools.drafts import Job
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +130,7 @@ class LlmEngine(Engine):
         super().__init__("llm", source, target, settings.url, cache, timeout, retries, backoff)
         self.settings = settings
         self.usage = Usage()
+        self.dry_run = False  # build every prompt, send none: usage then holds estimates (4 characters a token)
         self.on_usage: Callable[[int, int], None] | None = None  # (prompt, completion) tokens of each answer
         path = root / STYLE_FILE.format(lang=target)
         self.style = path.read_text(encoding="utf-8-sig").strip() if path.exists() else ""
@@ -159,6 +163,11 @@ class LlmEngine(Engine):
         if not todo:
             return answers
         system = self.system_prompt(todo, glossary)
+        if self.dry_run:  # the first attempt's exact prompt; the answer as long as the blocks, in JSON
+            self.usage.requests += 1
+            self.usage.prompt_tokens += (len(system) + len(user_prompt(title, context, todo, {}, {}))) // 4
+            self.usage.completion_tokens += sum(len(item.text) + len(item.id) + 8 for item in todo) // 4
+            return answers | {item.id: Answer(item.text) for item in todo}
         by_id = {item.id: item for item in todo}
         last: dict[str, str] = {}  # each failed block's last answer, shown with its problems
         feedback: dict[str, list[str]] = {}
@@ -441,15 +450,19 @@ def _previous(center: HelpCenter, lang: str, rel: str, source: Document) -> dict
     return pairs
 
 
-def estimate(texts: list[str], engine: LlmEngine) -> tuple[int, int]:
-    """(prompt, completion) tokens a run would use, at about 4 characters a token.
+def estimate(engine: LlmEngine, center: HelpCenter, lang: str, jobs: list[Job], memory: Memory,
+             glossary: Glossary) -> Usage:
+    """Requests and tokens a run would use: every prompt built as it would be sent, at 4 characters a token.
 
-    Each batch pays for the rules and style guide once; context and JSON add about as much as the blocks.
+    Retries are not counted: they happen only for answers that fail their checks.
     """
-    if not texts:
-        return 0, 0
-    items = [Item(str(i), text, 0) for i, text in enumerate(texts)]
-    batches = _batches(items, engine.settings.batch_blocks, engine.settings.batch_chars)
-    system = len(RULES) + len(engine.style) + 200  # the glossary lines, roughly
-    chars = sum(len(text) for text in texts)
-    return (len(batches) * system + 2 * chars + 40 * len(texts)) // 4, (chars + 20 * len(texts)) // 4
+    from kb_tools.drafts import _pieces, _protect, _words  # drafts imports this module only when drafting
+
+    engine.dry_run, engine.usage = True, Usage()
+    try:
+        for job in jobs:
+            prefill(engine, center, lang, job.rel, job.source, memory, glossary,
+                    lambda text: _protect(text, glossary.do_not_translate), _pieces, _words)
+        return engine.usage
+    finally:
+        engine.dry_run = False

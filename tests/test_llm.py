@@ -169,11 +169,15 @@ def test_dry_run_estimates_tokens_and_cost_from_the_configured_prices(tmp_path: 
     code, out, err = run_kb(root, "draft", "zh", "--engine", "llm", "--dry-run")
     assert code == 0, err
     assert "withdraw.md  stale    1 blocks" in out
-    found = re.search(r"about (\d+) prompt and (\d+) completion tokens", out)
+    found = re.search(r"1 requests of about (\d+) prompt and (\d+) completion tokens", out)
     assert found, out
     prompt, completion = int(found.group(1)), int(found.group(2))
-    assert completion >= len(PARAGRAPHS[3]) // 4 and prompt > completion
     assert f"estimated cost: ${(prompt * 2.5 + completion * 10) / 1e6:.4f}" in out
+    assert (root / "docs/zh/withdraw.md").read_text().count("status: reviewed") == 1  # nothing written
+    with LLMServer() as server:  # the estimate is built from the very prompt a run sends
+        assert draft(run_kb, root, server, "zh")[0] == 0
+    sent, answered = server.script.usage[0]
+    assert abs(prompt - sent) <= 1 and abs(completion - answered) <= len(PARAGRAPHS[3]) // 4
 
 
 def test_settings_in_mkdocs_yml_and_clear_errors(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
