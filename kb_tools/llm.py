@@ -90,7 +90,7 @@ class Usage:
 
 
 @dataclass
-class Settings:
+class LlmSettings:
     """The LLM engine's settings, from the kb plugin's `llm:` mapping and the CLI flags."""
 
     url: str | None = None
@@ -107,7 +107,7 @@ SETTING_KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_blocks": int, "batch_chars": int}
 
 
-def settings_from(mapping: dict[str, Any] | None, where: str = "mkdocs.yml: plugins.kb.llm") -> Settings:
+def settings_from(mapping: dict[str, Any] | None, where: str = "mkdocs.yml: plugins.kb.llm") -> LlmSettings:
     """Validate the `llm:` mapping of the kb plugin; every error names its key."""
     mapping = mapping or {}
     for key, value in mapping.items():
@@ -119,13 +119,13 @@ def settings_from(mapping: dict[str, Any] | None, where: str = "mkdocs.yml: plug
     for key in ("attempts", "batch_blocks", "batch_chars"):
         if key in mapping and mapping[key] < 1:
             raise ConfigError(f"{where}.{key}: {mapping[key]!r} is not valid: write 1 or more")
-    return Settings(**mapping)
+    return LlmSettings(**mapping)
 
 
 class LlmEngine(Engine):
     """An OpenAI-compatible chat-completions server as a kb engine; translate_items() is its batch entry."""
 
-    def __init__(self, source: str, target: str, settings: Settings, root: Path, cache: Path | None = None,
+    def __init__(self, source: str, target: str, settings: LlmSettings, root: Path, cache: Path | None = None,
                  timeout: float = 60.0, retries: int = 4, backoff: float = 1.0) -> None:
         super().__init__("llm", source, target, settings.url, cache, timeout, retries, backoff)
         self.settings = settings
