@@ -255,14 +255,18 @@ def _new(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("language", metavar="LANG"),
          arg("paths", nargs="*", metavar="PATH", help="only these articles (paths in the source language)"),
          arg("--only", choices=["missing", "stale"]),
-         arg("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory or memory"),
-         arg("--engine-url", default=None, help="the server of a self-hosted engine (libre)"),
+         arg("--engine", default="memory", help="google, deepl, microsoft, libre, mymemory, llm or memory"),
+         arg("--engine-url", default=None, help="the server of a self-hosted engine (libre, llm)"),
+         arg("--model", default=None, help="llm: the model name (default: llm.model in mkdocs.yml)"),
+         arg("--attempts", type=int, default=None, help="llm: tries per block before leaving it to a person"),
+         arg("--price-in", type=float, default=None, help="llm: USD per million prompt tokens, for --dry-run"),
+         arg("--price-out", type=float, default=None, help="llm: USD per million completion tokens"),
          arg("--dry-run", action="store_true", help="say what would be sent, send nothing"),
          arg("--force", action="store_true", help="overwrite files with uncommitted changes"),
          arg("--timeout", type=float, default=30.0, help="seconds to wait for each answer"),
          arg("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)"))
 def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools import drafts, engines, glossary
+    from kb_tools import drafts, engines, glossary, llm
     from kb_tools.memory import Memory
 
     lang = _target_language(settings, args.language)
@@ -274,8 +278,16 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     for note in drafts.harvest(center, lang, memory):
         err.print(f"warning: {note}", markup=False)
     memory.save()
-    engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url,
-                            settings.root / CACHE_DIR / "mt.sqlite", args.timeout, backoff=args.backoff)
+    cache = settings.root / CACHE_DIR / "mt.sqlite"
+    if args.engine == "llm":
+        flags = {"url": args.engine_url, "model": args.model, "attempts": args.attempts, "price_in": args.price_in,
+                 "price_out": args.price_out}
+        options = {**settings.llm, **{k: v for k, v in flags.items() if v is not None}}
+        engine: engines.Engine = llm.LlmEngine(settings.source_language, lang, llm.settings_from(options),
+                                               settings.root, cache, args.timeout, backoff=args.backoff)
+    else:
+        engine = engines.Engine(args.engine, settings.source_language, lang, args.engine_url, cache, args.timeout,
+                                backoff=args.backoff)
     jobs, skipped = drafts.plan(center, lang, memory, engine, terms, tuple(args.paths), args.only)
     for line in skipped:
         out.print(f"skipped {line}", markup=False)
@@ -285,6 +297,13 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
         for a in estimate.articles:
             out.print(f"{a.rel:<{width}}  {a.reason:<7}  {a.blocks} blocks  {a.characters} chars  "
                       f"({a.reused} from memory)", markup=False)
+        if isinstance(engine, llm.LlmEngine):
+            use = llm.estimate(engine, center, lang, jobs, memory, terms)
+            out.print(f"{len(estimate.articles)} articles, {estimate.blocks} blocks, {estimate.characters} characters; "
+                      f"{use.requests} requests of about {use.prompt_tokens} prompt and {use.completion_tokens} "
+                      "completion tokens (the prompts kb would send, 4 characters a token, no retries); estimated "
+                      f"cost: ${engine.cost(use.prompt_tokens, use.completion_tokens):.4f}", markup=False)
+            return 0
         out.print(f"{len(estimate.articles)} articles, {estimate.blocks} blocks, {estimate.characters} characters; "
                   f"estimated cost with {estimate.engine}: ${estimate.cost:.2f}", markup=False)
         return 0
@@ -292,6 +311,11 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
                   console=err, transient=True) as progress:
         articles = progress.add_task("articles", total=len(jobs))
         chars = progress.add_task("characters", total=sum(len(t) for job in jobs for t in job.to_send) or 1)
+        if isinstance(engine, llm.LlmEngine):
+            tokens = progress.add_task("tokens", total=None)
+            engine.on_usage = lambda p, c: progress.update(
+                tokens, advance=p + c, description=f"tokens {engine.usage.prompt_tokens} in, "
+                                                   f"{engine.usage.completion_tokens} out")
         outcomes = drafts.draft(center, lang, jobs, memory, engine, terms, args.force,
                                 on_piece=lambda n: progress.advance(chars, n),
                                 on_article=lambda o: progress.advance(articles))
@@ -305,6 +329,11 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
     drafted = sum(o.result == "drafted" for o in outcomes)
     out.print(f"{lang}: {drafted} drafted, {len(outcomes) - drafted - len(failed)} skipped; {engine.sent_chars} "
               f"characters sent to {engine.name}", markup=False)
+    if isinstance(engine, llm.LlmEngine):
+        used = engine.usage
+        out.print(f"llm: {used.requests} requests, {used.prompt_tokens} prompt tokens, {used.completion_tokens} "
+                  f"completion tokens; cost ${engine.cost(used.prompt_tokens, used.completion_tokens):.4f}",
+                  markup=False)
     for outcome in failed:
         err.print(f"kb: {outcome.detail}", markup=False)
     return 1 if failed else 0

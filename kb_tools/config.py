@@ -49,6 +49,7 @@ OPTIONS = (
     Option("feedback_url", (str, type(None)), None, 'where "Was this helpful?" answers are posted'),
     Option("search", (bool,), True, "false: no Pagefind index"),
     Option("related", (bool,), True, "false: no related articles under each article"),
+    Option("llm", (dict, type(None)), None, "the LLM engine's settings: {url, model, attempts, price_in, price_out}"),
 )
 
 
@@ -68,6 +69,7 @@ class Settings:
     feedback_url: str | None = None
     search: bool = True
     related: bool = True
+    llm: dict[str, Any] = field(default_factory=dict)  # the LLM engine's settings (kb_tools/llm.py checks them)
     config_file: Path | None = None  # the mkdocs.yml these settings were read from
 
     @property
@@ -145,7 +147,8 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
         raise ConfigError("\n".join(errors))
     return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies,
                     language=language, feedback_url=values.get("feedback_url"),
-                    search=values.get("search", True), related=values.get("related", True))
+                    search=values.get("search", True), related=values.get("related", True),
+                    llm=values.get("llm") or {})
 
 
 def _policy(raw: Any, where: str) -> Policy:

@@ -244,6 +244,14 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     terms = glossary.do_not_translate
     sent_before = engine.sent
     untranslated: list[str] = []
+    answers: dict[str, str] = {}  # masked text -> translation, when the engine takes an article's blocks at once
+    if engine.name == "llm":
+        from kb_tools.llm import LlmEngine, prefill
+
+        assert isinstance(engine, LlmEngine)
+        answers, notes = prefill(engine, center, lang, job.rel, job.source, memory, glossary,
+                                 lambda text: _protect(text, terms), _pieces, _words)
+        untranslated += notes
 
     def translate(block: Block) -> str:
         found = memory.get(block)
@@ -258,7 +266,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
         if not _words(masked):
             return text
         try:
-            result = engine.translate(masked)
+            result = answers[masked] if masked in answers else engine.translate(masked)
         except EngineError:
             if engine.name != "memory":
                 raise

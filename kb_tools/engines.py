@@ -59,6 +59,7 @@ ENGINES = {
     "libre": EngineInfo(0.0, {}, "LIBRE_API_KEY"),
     "mymemory": EngineInfo(0.0, {"zh": "zh-CN", "en": "en-GB", "es": "es-ES", "ja": "ja-JP", "ko": "ko-KR"}),
     "memory": EngineInfo(0.0, {}),
+    "llm": EngineInfo(0.0, {}, "OPENAI_API_KEY"),  # kb_tools/llm.py: priced per token, not per character
 }
 # Faults worth another try: rate limits, server errors, refused or dropped connections, time-outs.
 _RETRYABLE = ("TooManyRequests", "RequestError", "ConnectionError", "Timeout", "ReadTimeout", "ChunkedEncodingError",
@@ -222,6 +223,12 @@ class _Cache:
 
     def get(self, engine: str, text: str) -> str | None:
         row = self.db.execute("SELECT result FROM mt WHERE engine = ? AND text = ?", (engine, text)).fetchone()
+        return row[0] if row else None
+
+    def get_prefix(self, engine: str, prefix: str) -> str | None:
+        """A result for any text that starts with prefix (the LLM engine keys its answers text + context)."""
+        row = self.db.execute("SELECT result FROM mt WHERE engine = ? AND text >= ? AND text < ? LIMIT 1",
+                              (engine, prefix, prefix + "\uffff")).fetchone()
         return row[0] if row else None
 
     def put(self, engine: str, text: str, result: str) -> None:
