@@ -73,9 +73,9 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
 
 
 # Bounds on what is handed to Python-Markdown, far above what an article needs and below where it
-# stalls (bench/bench_markdown_limits.py measures it): 1,000 unclosed [ in a paragraph take it seconds
-# and 10,000 minutes; a run of 10,000 * or _ overflows its recursion; 100,000 > take 8 s; 1,000
-# nested lists take minutes.
+# stalls (bench/bench_markdown_limits.py measures it): 1,000 unclosed [ between words take it about
+# a second and 10,000 in a row stall it; a run of 10,000 * or _ overflows its recursion; 100,000 >
+# take seconds; 200 nested lists take most of a second and 1,000 stall it.
 MAX_OPEN_BRACKETS = 100  # [ not yet closed, in one paragraph
 MAX_MARK_RUN = 500  # * or _ in a row
 MAX_QUOTE_DEPTH = 100  # > at the start of a line
