@@ -117,7 +117,7 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # A test that changed it would make the others depend on the order they run in: kb build would redo it.
     settings = config.load(root / "mkdocs.yml")
     changed = [lang for lang in settings.languages
-               if build.inputs_hash(settings, lang) != (root / "site" / lang / build.STAMP).read_text()]
+               if build.inputs_hash(settings, lang) != (root / build.STAMP_DIR / f"{lang}.stamp").read_text()]
     assert changed == [], f"a test changed the shared built sample ({changed}): give it copy_sample() of its own"
 
 

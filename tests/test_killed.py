@@ -10,8 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import REPO, article, translation, write_kb
-from test_build import copy_sample
+from conftest import REPO, article, copy_sample, translation, write_kb
 
 from kb_tools import search
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_build import copy_sample
+from conftest import copy_sample
 
 from kb_tools.cli import main
 
