@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from kb_tools import config as config_mod
-from kb_tools import i18n
+from kb_tools import frontmatter, i18n
 from kb_tools.edition import Edition
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
@@ -78,8 +78,9 @@ def _write(edition: Edition, out: Path) -> None:
 def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: str) -> str:
     """A page's Markdown for a builder that knows nothing of kb: notice, text, related, date."""
     page = edition.pages[rel]
-    body = edition.markdown(rel)
-    front, text = _split_front(body)
+    split = frontmatter.split(edition.markdown(rel))
+    front = f"---\n{split.yaml_text}\n---\n\n" if split.yaml_text is not None else ""
+    text = split.body
     parts = []
     if notice_text:
         read_original = edition.gettext("Read the original in %(language)s") % {
@@ -100,15 +101,6 @@ def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: s
         updated = edition.gettext("Last updated: %(date)s") % {"date": i18n.long_date(page.updated, edition.lang)}
         parts.append(f'<p class="kb-updated"><small>{html.escape(updated)}</small></p>\n')
     return front + "\n".join(parts)
-
-
-def _split_front(markdown: str) -> tuple[str, str]:
-    """(front matter block with its fences, or '', body)."""
-    if markdown.startswith("---\n"):
-        end = markdown.find("\n---\n", 4)
-        if end != -1:
-            return markdown[: end + 5] + "\n", markdown[end + 5:]
-    return "", markdown
 
 
 def _mkdocs_config(edition: Edition) -> dict[str, Any]:

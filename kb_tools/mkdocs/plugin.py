@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +161,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
 def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_config: MkDocsConfig) -> config.Settings:
     """The core's settings from the plugin's options and MkDocs' own config."""
-    from dataclasses import replace
-
     settings = config.from_mapping(root, docs_dir, options)
     return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
                    config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"))
