@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -100,19 +98,17 @@ def _write_stamp(settings: config_mod.Settings, lang: str, value: str) -> None:
     write_atomic(settings.root / STAMP_DIR / f"{lang}.stamp", value)
 
 
-def index_site(site_dir: str) -> None:
-    """Index a built site with Pagefind for offline in-browser search (it segments Chinese and Japanese)."""
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", site_dir, "--silent"],
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise KbError(f"pagefind failed on {site_dir}: {result.stderr.strip() or result.stdout}")
+def is_current(settings: config_mod.Settings, lang: str) -> bool:
+    """Whether site/<lang>/ was built from the inputs as they are now."""
+    return _read_stamp(settings, lang) == inputs_hash(settings, lang)
 
 
 def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     """A hash of everything a language's site is made from: an equal hash means nothing to rebuild."""
     digest = hashlib.sha256()
     folders = [settings.docs_dir / lang, settings.docs_dir / settings.source_language,
-               settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent]
+               settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
+               settings.root / "search" / "synonyms", settings.root / "search" / "stopwords"]
     files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml"))]
     for folder in folders:
         if folder.is_dir():

@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kb_tools import checks, config, scaffold, status
+from kb_tools import checks, config, model, scaffold, status
 from kb_tools.cache import CACHE_DIR
-from kb_tools.errors import KbError
+from kb_tools.errors import KbError, Problem
 from kb_tools.history import word_diff
 from kb_tools.scan import scan
 
@@ -177,14 +177,16 @@ def _clip(text: str, width: int = 70) -> str:
 
 @command("check", "validate front matter, links, images and translations",
          arg("--strict", action="store_true", help="treat warnings as errors"),
-         arg("--search", action="store_true", help="also check the golden queries of search/queries/"))
+         arg("--search", action="store_true",
+             help="also ask the golden questions of search/queries/ of kb search and of each built site"),
+         arg("--no-browser", action="store_true", help="with --search: ask kb search only, not the built sites"),
+         arg("--min-recall", type=float, default=0.9, metavar="R",
+             help="with --search: the recall@5 each language must reach (default 0.9)"))
 def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     center = scan(settings)
     problems = checks.check(center)
     if args.search:
-        from kb_tools import search
-
-        problems += search.golden(center)
+        problems += _golden(center, args.no_browser, args.min_recall)
     for problem in problems:
         label = "" if problem.severity == "error" else "warning: "
         out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
@@ -192,6 +194,30 @@ def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     warnings = len(problems) - errors
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _golden(center: model.HelpCenter, no_browser: bool, min_recall: float) -> list[Problem]:
+    """Ask the golden questions of each face; print recall@5 and MRR per language and face."""
+    from contextlib import ExitStack
+
+    from kb_tools import golden
+
+    with ExitStack() as stack, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                        TimeElapsedColumn(), console=err, transient=True) as progress:
+        faces = {"kb search": stack.enter_context(golden.kb_face(center))}
+        if not no_browser:
+            faces["browser"] = stack.enter_context(golden.browser_face(center))
+        task = progress.add_task("golden questions", total=golden.count(center) * len(faces))
+        scores, problems = golden.run(center, faces, min_recall, on_question=lambda: progress.advance(task))
+    table = Table(title="Golden questions", box=box.SIMPLE_HEAD, collapse_padding=True)
+    for column in ("language", "questions", *(f"{face} {what}" for face in faces for what in ("recall@5", "MRR"))):
+        table.add_column(column, justify="left" if column == "language" else "right")
+    for lang in center.settings.languages:
+        row = [s for s in scores if s.lang == lang]
+        if row:
+            table.add_row(lang, str(len(row[0].ranks)), *(f"{value:.2f}" for s in row for value in (s.recall, s.mrr)))
+    out.print(table)
+    return problems
 
 
 @command("index", "build or update the Whoosh index of every language",

@@ -47,7 +47,7 @@ OPTIONS = (
     Option("policies", (dict,), None, "per language (or default): publish_machine and fail_on"),
     Option("language", (str, type(None)), None, "the language one build publishes (kb build sets it)"),
     Option("feedback_url", (str, type(None)), None, 'where "Was this helpful?" answers are posted'),
-    Option("search", (bool,), True, "false: no Pagefind index"),
+    Option("search", (bool,), True, "false: no search index in the site"),
     Option("related", (bool,), True, "false: no related articles under each article"),
     Option("llm", (dict, type(None)), None, "the LLM engine's settings: {url, model, attempts, price_in, price_out}"),
 )

@@ -22,7 +22,7 @@ DOMAIN = "messages"
 POT_FILE = "locales/messages.pot"
 # Where the strings are: our templates, and the plugin's own (default admonition titles).
 SOURCES = (("overrides", [("**.html", "jinja2")]),)
-PLUGIN_SOURCES = [("edition.py", "python")]
+PLUGIN_SOURCES = [("edition.py", "python"), ("webindex.py", "python")]
 
 
 def po_path(root: Path, lang: str) -> Path:

@@ -109,14 +109,27 @@ def localize(markdown: str, source_blocks: tuple[Block, ...], titles: dict[str, 
         index = block.line - first_line
         if block.kind == "admonition" and block.info in titles and '"' not in lines[index]:
             lines[index] = f'{lines[index].rstrip()} "{titles[block.info].replace(chr(34), chr(39))}"'
-    headings = [b for b in blocks if b.kind == "heading"]
-    theirs = [b for b in source_blocks if b.kind == "heading"]
-    if [b.level for b in headings] == [b.level for b in theirs]:
-        for heading, source in zip(headings, theirs, strict=True):
+    if _aligned(blocks, source_blocks):
+        headings = [b for b in blocks if b.kind == "heading"]
+        for heading, anchor in zip(headings, heading_anchors(blocks, source_blocks), strict=True):
             if not heading.explicit_anchor:
                 index = heading.line - first_line
-                lines[index] = f"{_without_closing_hashes(lines[index])} {{#{source.anchor}}}"
+                lines[index] = f"{_without_closing_hashes(lines[index])} {{#{anchor}}}"
     return "\n".join(lines)
+
+
+def heading_anchors(blocks: tuple[Block, ...], source_blocks: tuple[Block, ...]) -> list[str]:
+    """The anchor each heading of a translation publishes: its own {#id}, else its source heading's
+    when the headings line up (same count and levels), else the one its own text gives."""
+    headings = [b for b in blocks if b.kind == "heading"]
+    if not _aligned(blocks, source_blocks):
+        return [b.anchor for b in headings]
+    theirs = [b for b in source_blocks if b.kind == "heading"]
+    return [b.anchor if b.explicit_anchor else source.anchor for b, source in zip(headings, theirs, strict=True)]
+
+
+def _aligned(blocks: tuple[Block, ...], source_blocks: tuple[Block, ...]) -> bool:
+    return [b.level for b in blocks if b.kind == "heading"] == [b.level for b in source_blocks if b.kind == "heading"]
 
 
 def _without_closing_hashes(line: str) -> str:

@@ -1,11 +1,11 @@
 """The Whoosh index of every language: kb index, kb search, related articles and golden queries.
 
 Whoosh comes from whoosh-reloaded, the maintained fork of Whoosh (the original's last release was
-2016). Analyzers per language: stemming for English and other spaced languages; Chinese segmented
-with jieba plus the help center's own dictionary (search/dictionary/zh.txt), with token positions
-counted in tokens so quoted phrases work; Japanese and Korean as CJK bigrams. Each language's index
-holds what its site shows: translations, and source articles where the site falls back to them,
-marked with their real language.
+2016). Analyzers per language: stemming for English and other spaced languages; Chinese, Japanese
+and Korean as overlapping character pairs, with positions counted in pairs so quoted phrases work.
+Each language's index holds what its site shows: translations, and source articles where the site
+falls back to them, marked with their real language. Queries are read by kb_tools/query.py and
+scored by Boosted; kb_tools/webindex.py serves the same index to the browser.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import logging
 import math
 import re
 import shutil
-import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -34,12 +33,15 @@ from whoosh.analysis import (
     Token,
     Tokenizer,
 )
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.matching import DisjunctionMaxMatcher, NullMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
-from whoosh.query import FuzzyTerm, Or, Query
+from whoosh.query import DisjunctionMax, FuzzyTerm, Or, Query, Term
+from whoosh.scoring import BM25F, BM25FScorer
 
-from kb_tools.blocks import CJK, short_hash
-from kb_tools.errors import KbError, Problem
+from kb_tools import glossary, locale_data, query
+from kb_tools.blocks import short_hash
+from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.model import Document, HelpCenter
 from kb_tools.reader import PagePlan, plan
@@ -47,8 +49,14 @@ from kb_tools.reader import PagePlan, plan
 log = logging.getLogger(__name__)
 
 INDEX_DIR = ".kb-cache/whoosh"
-_SCHEMA_VERSION = "1"
-_CJK = re.compile(f"(?:(?=[{CJK}])[^\\W_])+|[^\\W_{CJK}]+")  # runs of CJK letters (not punctuation), or other words
+RULES = "rules.json"  # in a language's index folder: how its queries are shaped (kb_tools/query.py)
+_SCHEMA_VERSION = "2"
+_CJK = query.RUNS
+OWN = ("title", "headings", "body")  # the site's language
+SRC = ("title_src", "headings_src", "body_src")  # the source language's text of a page shown in it
+# A field's boost multiplies its score, so a title match outranks an article that says the word often:
+# Whoosh's own field_boost multiplies term counts, which BM25 then saturates (a title counted 1.6 times).
+BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.0, "title_src": 4.0, "headings_src": 2.0, "body_src": 1.0}
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _FUZZY_MAX = 24  # characters: a longer "word" is no typo, and its fuzzy automaton costs seconds
 # The plain parser, for queries the full syntax cannot read: words only, no operators, fields, groups or wildcards.
@@ -83,68 +91,13 @@ class BigramTokenizer(_WordsTokenizer):
     """Japanese and Korean without a dictionary: overlapping character pairs of CJK runs, words elsewhere."""
 
     def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
-        for match in _CJK.finditer(text):
-            run, at = match.group(0), match.start()
-            if not _is_cjk(run[0]) or len(run) == 1:
-                yield run, at, at + len(run)
-            else:
-                yield from ((run[i:i + 2], at + i, at + i + 2) for i in range(len(run) - 1))
-
-
-class JiebaTokenizer(_WordsTokenizer):
-    """Chinese words by jieba, with the help center's own terms."""
-
-    def __init__(self, words: tuple[str, ...] = ()) -> None:
-        self.words = words
-        self._jieba: Any = None
-
-    def __getstate__(self) -> dict[str, Any]:  # Whoosh pickles the schema: keep the words, not jieba
-        return {"words": self.words}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.words, self._jieba = state["words"], None
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, JiebaTokenizer) and other.words == self.words
-
-    def __hash__(self) -> int:
-        return hash(self.words)
-
-    def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
-        if self._jieba is None:
-            self._jieba = _jieba(self.words)
-        return ((w, start, end) for w, start, end in self._jieba.tokenize(text) if _CJK.fullmatch(w))
-
-
-_JIEBA: dict[tuple[str, ...], Any] = {}
-_JIEBA_LOCK = threading.Lock()
-
-
-def _jieba(words: tuple[str, ...]) -> Any:
-    """One jieba per dictionary for the whole process: loading one takes a second, and the API opens many searchers."""
-    with _JIEBA_LOCK:
-        if words not in _JIEBA:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()  # now, under our lock: afterwards tokenizing only reads, safe from many threads
-            for word in words:
-                tokenizer.add_word(word, freq=100000)  # our terms win over the general dictionary's splits
-            _JIEBA[words] = tokenizer
-        return _JIEBA[words]
-
-
-def _is_cjk(char: str) -> bool:
-    return bool(re.match(f"[{CJK}]", char))
+        return query.bigram_spans(text)
 
 
 def analyzer(root: Path, lang: str) -> Analyzer:
     """The analyzer of a language (the same for documents and queries)."""
     base = lang.split("-")[0]
-    if base == "zh":
-        return JiebaTokenizer(tuple(_lines(root / "search/dictionary/zh.txt"))) | LowercaseFilter()
-    if base in ("ja", "ko"):
+    if base in ("zh", "ja", "ko"):
         return BigramTokenizer() | LowercaseFilter()
     if base == "en":
         return StemmingAnalyzer()
@@ -155,32 +108,75 @@ def analyzer(root: Path, lang: str) -> Analyzer:
 
 
 def schema(root: Path, lang: str, source_lang: str) -> Schema:
-    """Fields for what a site shows in its language, and *_src fields for fallback text in the source language."""
+    """Fields for what a site shows in its language, and *_src fields for fallback text in the source language.
+
+    Term counts are stored as they are: BOOSTS weigh the fields when scoring (Boosted).
+    """
     own, src = analyzer(root, lang), analyzer(root, source_lang)
-    cjk = lang.split("-")[0] in ("zh", "ja", "ko")
-    joined = "or" if cjk else "default"  # an unspaced query splits into many words: rank by how many match
     return Schema(
         path=ID(stored=True, unique=True), lang=ID(stored=True), status=ID(stored=True), stamp=STORED,
-        title=TEXT(analyzer=own, stored=True, field_boost=3.0, multitoken_query=joined),
-        headings=TEXT(analyzer=own, field_boost=1.5, multitoken_query=joined),
-        body=TEXT(analyzer=own, stored=True, multitoken_query=joined),
-        title_src=TEXT(analyzer=src, stored=True, field_boost=3.0),
-        headings_src=TEXT(analyzer=src, field_boost=1.5),
+        title=TEXT(analyzer=own, stored=True), headings=TEXT(analyzer=own), body=TEXT(analyzer=own, stored=True),
+        title_src=TEXT(analyzer=src, stored=True), headings_src=TEXT(analyzer=src),
         body_src=TEXT(analyzer=src, stored=True),
+        # The words (not stems) of each article, in spaced languages: a query word the articles have is
+        # read as the index read it; the browser knows only these words (webindex), so kb search asks too.
+        words=KEYWORD(scorable=False), words_src=KEYWORD(scorable=False),
     )
 
 
-def _lines(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    return [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.split("#")[0].strip()]
+class Boosted(BM25F):  # type: ignore[misc]
+    """BM25F whose field boosts multiply each field's score (BOOSTS); kb search and the browser score alike."""
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        return _BoostedScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
 
 
-def synonyms(root: Path, lang: str) -> list[list[str]]:
-    """Groups of words that mean the same to a reader: search/synonyms/<lang>.txt, one comma-separated group a line."""
-    lines = _lines(root / f"search/synonyms/{lang}.txt")
-    return [[word.strip() for word in line.split(",") if word.strip()] for line in lines]
+class _BoostedScorer(BM25FScorer):  # type: ignore[misc]
+    def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: int = 1) -> None:
+        self.boost = BOOSTS.get(fieldname, 1.0)  # before setup(), which scores the best case
+        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+
+    def _score(self, weight: float, length: float) -> float:
+        return float(super()._score(weight, length)) * self.boost
+
+    # Whoosh prunes matches whose best possible score cannot reach the top (even with optimize=False),
+    # and it bounds that score with the shortest field length the term has, which it stores rounded:
+    # a document read with its own rounded length can then score above the bound and be dropped.
+    # BM25's own ceiling (a term infinitely often) is a bound that always holds.
+    def max_quality(self) -> float:
+        return float(self.idf * (self.K1 + 1) * self.boost)
+
+    def block_quality(self, matcher: Any) -> float:
+        return self.max_quality()
+
+
+class BestOf(DisjunctionMax):  # type: ignore[misc]
+    """Matches what any alternative matches, scored as the best alternative (a synonym group)."""
+
+    def _matcher(self, subs: Any, searcher: Any, context: Any) -> Any:
+        reader = searcher.reader()
+        return self._tree_matcher(subs, _BestMatcher, searcher, context, lambda q: q.estimate_size(reader))
+
+
+class _BestMatcher(DisjunctionMaxMatcher):  # type: ignore[misc]
+    """Whoosh's DisjunctionMaxMatcher with two of its mistakes mended: it took the max of both
+    sub-matchers' scores even when they were on different documents, and when pruning it dropped
+    both sub-matchers as soon as one of them ran out."""
+
+    def replace(self, minquality: float = 0) -> Any:
+        if not self.a.is_active():
+            return self.b.replace(minquality) if self.b.is_active() else NullMatcher()
+        if not self.b.is_active():
+            return self.a.replace(minquality)
+        return self
+
+    def score(self) -> float:
+        a, b = self.a, self.b
+        if not a.is_active() or (b.is_active() and b.id() < a.id()):
+            return float(b.score())
+        if not b.is_active() or a.id() < b.id():
+            return float(a.score())
+        return max(float(a.score()), float(b.score()))
 
 
 @dataclass(frozen=True)
@@ -198,18 +194,24 @@ def index_dir(root: Path, lang: str) -> Path:
     return root / INDEX_DIR / lang
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
+    """A block's text as a reader reads it: link texts without their targets, no emphasis or heading marks."""
     return _MARKUP.sub(" ", _LINK.sub(r"\1", text))
 
 
 def _fields(doc: Document, shown_lang: str, status: str) -> dict[str, Any]:
-    headings = " ".join(b.text for b in doc.blocks if b.kind == "heading")
-    body = "\n".join(_plain(b.text) for b in doc.blocks if b.kind != "heading")
+    """The index fields of doc: its description counts as a heading (a summary, written to be found)."""
     description = doc.description or ""
+    headings = "\n".join([description, *(plain_text(b.text) for b in doc.blocks if b.kind == "heading")])
+    body = "\n".join(plain_text(b.text) for b in doc.blocks if b.kind != "heading")
     suffix = "" if doc.lang == shown_lang else "_src"
     stamp = short_hash("\0".join([doc.path, status, doc.title, str(description), *(b.key for b in doc.blocks)]))
-    return {"lang": doc.lang, "status": status, "stamp": stamp, f"title{suffix}": doc.title,
-            f"headings{suffix}": headings, f"body{suffix}": f"{description}\n{body}"}
+    fields = {"lang": doc.lang, "status": status, "stamp": stamp, f"title{suffix}": doc.title,
+              f"headings{suffix}": headings, f"body{suffix}": body}
+    if query.kind(doc.lang) == "words":
+        text = query.normalize(f"{doc.title}\n{headings}\n{body}")
+        fields[f"words{suffix}"] = " ".join(sorted(set(query.WORD.findall(text))))
+    return fields
 
 
 def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = None) -> IndexReport:
@@ -222,6 +224,7 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     wanted = schema(root, lang, source_lang)
     plans = plan(center, lang) if plans is None else plans
     clean_scratch(folder)  # what a killed rebuild left
+    rules = json.dumps(query.rules(root, lang, source_lang, glossary.load(root)[0]).to_json(), ensure_ascii=False)
     if not _usable(folder, wanted):
         # A new index is made in a scratch folder and swapped in whole, so a killed run leaves the old
         # one; changes to a usable index are safe as they are: Whoosh renames its new table of
@@ -230,13 +233,23 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
         try:
             index.create_in(str(scratch), wanted).close()
             report = _update(center, lang, plans, scratch)
+            write_atomic(scratch / RULES, rules)
             write_atomic(scratch / "version", _SCHEMA_VERSION)
             swap_dir(scratch, folder)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         return report
+    if _read(folder / RULES) != rules:
+        write_atomic(folder / RULES, rules)
     return _update(center, lang, plans, folder)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def _usable(folder: Path, wanted: Schema) -> bool:
@@ -253,40 +266,53 @@ def _usable(folder: Path, wanted: Schema) -> bool:
         ix.close()
 
 
+def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, index fields) of every article the index of lang holds: what its site shows."""
+    categories = locale_data.load(center.settings.root, lang, center.settings.source_language).categories
+    for rel, page in sorted(plans.items()):
+        if _is_home(rel):  # a list of every category: it would match every query
+            continue
+        doc = center.source(rel) if page.show_source else center.docs[lang].get(rel)
+        if doc is None or not doc.readable:
+            continue
+        status = page.notice or "current"
+        fields = _fields(center.with_blocks(doc), lang, status)
+        draft = center.docs[lang].get(rel)
+        if page.show_source and draft and draft.readable and lang != center.settings.source_language:
+            # The site shows the source (a stale critical article, a draft in review): let readers
+            # find it with their own words too, from the translation it has.
+            own = _fields(center.with_blocks(draft), lang, status)
+            fields.update({k: v for k, v in own.items() if k in (*OWN, "words")})
+            fields["stamp"] = short_hash(fields["stamp"] + own["stamp"])
+        elif page.show_source and _category(rel) in categories:
+            fields["headings"] = categories[_category(rel)]  # its category's name in the reader's language
+            fields["stamp"] = short_hash(fields["stamp"] + fields["headings"])
+        yield rel, fields
+
+
 def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: Path) -> IndexReport:
     """Write what changed in plans into the index in folder."""
     ix = index.open_dir(str(folder))
     with ix.searcher() as searcher:
         stamps = {fields["path"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
-    updated, removed = [], []
+    updated, kept = [], set()
     writer = ix.writer()
     try:
-        for rel, page in sorted(plans.items()):
-            doc = center.source(rel) if page.show_source else center.docs[lang].get(rel)
-            if doc is None or not doc.readable:
-                continue
-            status = page.notice or "current"
-            fields = _fields(center.with_blocks(doc), lang, status)
-            draft = center.docs[lang].get(rel)
-            if page.show_source and draft and draft.readable and lang != center.settings.source_language:
-                # The site shows the source (a stale critical article, a draft in review): let readers
-                # find it with their own words too, from the translation it has.
-                own = _fields(center.with_blocks(draft), lang, status)
-                fields.update({k: own[k] for k in ("title", "headings", "body")})
-                fields["stamp"] = short_hash(fields["stamp"] + own["stamp"])
+        for rel, fields in documents(center, lang, plans):
+            kept.add(rel)
             if stamps.get(rel) != fields["stamp"]:
                 writer.update_document(path=rel, **fields)
                 updated.append(rel)
-        for rel in set(stamps) - set(plans):
+        removed = sorted(set(stamps) - kept)
+        for rel in removed:
             writer.delete_by_term("path", rel)
-            removed.append(rel)
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
     finally:
         ix.close()
-    return IndexReport(lang, tuple(updated), tuple(sorted(removed)), len(plans) - len(updated))
+    return IndexReport(lang, tuple(updated), tuple(removed), len(plans) - len(updated))
 
 
 @dataclass(frozen=True)
@@ -311,10 +337,20 @@ def clean(text: str) -> str:
     return "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in text).strip()
 
 
+@dataclass(frozen=True)
+class Looked:
+    """What a query looks for: the Whoosh query (None: nothing to look for), its terms, and the
+    two-character CJK runs the reader typed (marked where they occur whole)."""
+
+    query: Query | None
+    terms: frozenset[str]
+    short: frozenset[str] = frozenset()
+
+
 class Searcher:
     """Queries one language's index; keep one open to answer many queries fast."""
 
-    FIELDS = ("title", "headings", "body", "title_src", "headings_src", "body_src")
+    FIELDS = OWN + SRC
 
     def __init__(self, root: Path, lang: str) -> None:
         folder = index_dir(root, lang)
@@ -322,13 +358,18 @@ class Searcher:
             raise KbError(f"no search index for {lang}: run kb index")
         self.root, self.lang = root, lang
         self.ix = index.open_dir(str(folder))
-        self.searcher = self.ix.searcher()
+        self.searcher = self.ix.searcher(weighting=Boosted())
         self.parser = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
         self.plain = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
         for plugin in _SYNTAX:
             self.plain.remove_plugin_class(plugin)
-        self.synonyms = synonyms(root, lang)
-        self.spaced = lang.split("-")[0] not in ("zh", "ja", "ko")
+        try:
+            data = json.loads((folder / RULES).read_text(encoding="utf-8"))
+            self.rules = query.Rules.from_json(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            raise KbError(f"the search index of {lang} is incomplete: run kb index") from None
+        self.kinds: dict[tuple[str, ...], query.Kind] = {OWN: self.rules.kind, SRC: self.rules.source_kind}
+        self.spaced = self.kinds[OWN] == "words"
 
     def close(self) -> None:
         """Release the index files."""
@@ -341,16 +382,63 @@ class Searcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def query(self, text: str) -> Query:
-        """The query: the words as typed, OR the same with each synonym swapped in."""
-        variants = {text}
-        for group in self.synonyms:
-            for word in group:
-                pattern = rf"(?<!\w){re.escape(word)}(?!\w)" if self.spaced else re.escape(word)
-                if re.search(pattern, text, re.IGNORECASE):
-                    variants |= {re.sub(pattern, other, text, flags=re.IGNORECASE) for other in group}
-        # normalize() merges the variants' shared words: Whoosh's match skipping loops on duplicated terms
-        return Or([self._parse(variant) for variant in sorted(variants)]).normalize()
+    def terms(self, text: str, fields: tuple[str, ...]) -> list[str]:
+        """The terms text gives in fields (OWN or SRC), in order, each once."""
+        if self.kinds[fields] == "bigram":
+            return list(dict.fromkeys(query.bigrams(text)))
+        terms = []
+        reader = self.searcher.reader()
+        words = "words" if fields == OWN else "words_src"
+        for token in self.ix.schema[fields[0]].analyzer(query.spaced(text), keeporiginal=True):
+            word = token.original.lower()
+            if (words, word) in reader:  # a word of the articles: its term as the index made it
+                terms.append(token.text)
+                continue
+            # Another word: itself if it is a term, else the longest term it starts with (verificarme:
+            # verific, pago: pag), as the browser reads it, which has no stemmer.
+            stems = (word, *(word[:n] for n in range(len(word) - 1, query.PREFIX - 1, -1)))
+            terms.append(next((t for t in stems if self.known(t, fields)), word))
+        return list(dict.fromkeys(terms))
+
+    def known(self, term: str, fields: tuple[str, ...]) -> bool:
+        """Whether the index has term in one of fields."""
+        reader = self.searcher.reader()
+        return any((field, term) in reader for field in fields)
+
+    def query(self, text: str) -> Looked:
+        """The query kb reads in text (kb_tools/query.py), with the terms it looks for.
+
+        Each synonym group found scores as its best alternative; the other words add up; a term is
+        looked for once, where it first occurs. A query with quotes is read with Whoosh's syntax
+        (phrases), here only: the browser reads quotes as words.
+        """
+        if text.count('"') >= 2:
+            parsed = self._parse(text)
+            return Looked(parsed, frozenset(t.decode() if isinstance(t, bytes) else str(t)
+                                            for _, t in parsed.iter_all_terms()))
+        shaped = query.shape(text, self.rules)
+        used: set[tuple[tuple[str, ...], str]] = set()
+        parts: list[Query] = []
+        for group in shaped.concepts:
+            alternatives = [alt for alt in (self._words(word, used) for word in group) if alt is not None]
+            if alternatives:
+                parts.append(BestOf(alternatives) if len(alternatives) > 1 else alternatives[0])
+        rest = self._words(shaped.rest, used)
+        if rest is not None:
+            parts.append(rest)
+        short = frozenset(run for typed in (shaped.rest, *(word for group in shaped.concepts for word in group))
+                          for run in query.RUNS.findall(typed) if len(run) == 2 and query.is_cjk(run[0]))
+        return Looked(Or(parts) if parts else None, frozenset(term for _, term in used), short)
+
+    def _words(self, text: str, used: set[tuple[tuple[str, ...], str]]) -> Query | None:
+        """Every field's terms of text not looked for yet, as one query whose scores add up."""
+        subqueries = []
+        for fields in (OWN, SRC):
+            for term in self.terms(text, fields):
+                if (fields, term) not in used:
+                    used.add((fields, term))
+                    subqueries += [Term(field, term) for field in fields]
+        return Or(subqueries) if subqueries else None
 
     def _parse(self, text: str) -> Query:
         try:
@@ -360,57 +448,116 @@ class Searcher:
             return self.plain.parse(text)
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
-        """Ranked results; for spaced languages, words one or two typos away count too."""
+        """Ranked results, ties by path (as the browser ranks); spaced languages forgive a typo or two."""
         self.searcher = self.searcher.refresh()
         text = clean(text)
         if not text:
             return []
-        query = self.query(text)
-        results = self.searcher.search(query, limit=limit)
-        words = {t.decode() if isinstance(t, bytes) else str(t) for _, t in query.iter_all_terms()}
-        hits = [self._hit(r, words) for r in results]
+        looked = self.query(text)
+        found = looked.query
+        results = list(self.searcher.search(found, limit=limit + 5)) if found is not None else []
+        results.sort(key=lambda r: (-round(r.score, 3), r["path"]))
+        terms = set(looked.terms)
+        hits = [self._hit(r, terms, looked.short) for r in results[:limit]]
         if self.spaced and len(hits) < limit:
             seen = {h.path for h in hits}
             fuzzy = self._fuzzy(text)
             if fuzzy is not None:
                 more = self.searcher.search(fuzzy, limit=limit, optimize=False)
-                words |= {t.decode() if isinstance(t, bytes) else str(t) for _, t in fuzzy.iter_all_terms()}
-                hits += [self._hit(r, words) for r in more if r["path"] not in seen][: limit - len(hits)]
+                terms |= {t.decode() if isinstance(t, bytes) else str(t) for _, t in fuzzy.iter_all_terms()}
+                hits += [self._hit(r, terms, looked.short) for r in more if r["path"] not in seen][: limit - len(hits)]
         return hits
 
     def _fuzzy(self, text: str) -> Query | None:
         terms = []
-        for field in ("title", "headings", "body"):
+        for field in OWN:
             for token in self.ix.schema[field].analyzer(text):
                 if 4 <= len(token.text) <= _FUZZY_MAX:
                     terms.append(FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2,
                                            prefixlength=1))
         return Or(terms) if terms else None
 
-    def _hit(self, result: Any, words: set[str]) -> Hit:
+    def _hit(self, result: Any, terms: set[str], short: frozenset[str]) -> Hit:
         fallback = result["lang"] != self.lang
         body = (result.get("body_src" if fallback else "body") or "").strip()
         title = result.get("title_src" if fallback else "title") or result["path"]
+        fields = SRC if fallback else OWN
+        words = marked_words(body, terms, self.ix.schema[fields[0]].analyzer, self.kinds[fields], short)
         return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet(body, words))
 
 
-def snippet(text: str, words: set[str], width: int = 180) -> str:
-    """A window of text around the first query word, matched words in <mark> (HTML-escaped).
+def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kind, short: frozenset[str]) -> set[str]:
+    """The words of text to mark for a query's terms, whole words, never a lone character.
 
-    A string search, not Whoosh's highlighter: that one re-analyzes the whole article for every hit,
-    which costs more than the search itself for Chinese.
+    Spaced text: its words whose term is one of terms (withdrawals for withdraw). CJK text: the runs
+    that matched pairs cover (提币地址 for 提币 and 地址), of three characters or more, or of two
+    where the reader typed just those two (short): 提前 and 提供 share a character with 提币, not a pair.
+    """
+    if kind == "words":
+        return {token.original.lower() for token in analyzer(text, keeporiginal=True) if token.text in terms}
+    words = {t for t in terms if not query.is_cjk(t[0])}
+    spans: list[list[int]] = []
+    for pair, start, end in query.bigram_spans(text.lower()):
+        if pair in terms and query.is_cjk(pair[0]):
+            if spans and start < spans[-1][1]:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    words |= {text[a:b] for a, b in spans if b - a > 2 or text[a:b].lower() in short}
+    return words
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？]\s*|\n")
+_CJK_PAUSE = re.compile(r"[，、；：,;:]")
+
+
+def snippet(text: str, words: set[str], width: int = 180) -> str:
+    """About width characters of text around where most of words occur, words in <mark> (HTML-escaped).
+
+    Marks whole words in spaced text and the words themselves in CJK text. The window starts at its
+    sentence's start when that is near, else at a word (or, in CJK, a pause) before the first mark.
+    kb-search.js cuts snippets by the same rules. A string search, not Whoosh's highlighter: that one
+    re-analyzes the whole article for every hit, which costs more than the search itself for Chinese.
     """
     text = " ".join(text.split())
-    lower = text.lower()
-    found = sorted((lower.find(w.lower()), w) for w in words if len(w) > 1 and w.lower() in lower)
-    start = max(0, found[0][0] - width // 4) if found else 0
-    window = text[start:start + width]
-    marked = html.escape(window)
-    if found:  # matched on the text itself, then escaped piece by piece: a word never splits an entity
-        pattern = "|".join(re.escape(w) for w in sorted({w for _, w in found}, key=len, reverse=True))
-        pieces = re.split(f"({pattern})", window, flags=re.IGNORECASE)
-        marked = "".join(f"<mark>{html.escape(p)}</mark>" if i % 2 else html.escape(p) for i, p in enumerate(pieces))
-    return ("… " if start else "") + marked + (" …" if start + width < len(text) else "")
+    marks = _marks(text, words)
+    start = _window_start(text, marks, width) if marks else 0
+    end = min(len(text), start + width)
+    if end < len(text) and not query.is_cjk(text[end - 1]):
+        end = max(text.rfind(" ", start, end), start + width // 2)
+    pieces, at = [], start
+    for begin, stop in marks:
+        if begin >= at and stop <= end:
+            pieces += [html.escape(text[at:begin]), f"<mark>{html.escape(text[begin:stop])}</mark>"]
+            at = stop
+    pieces.append(html.escape(text[at:end]))
+    return ("… " if start else "") + "".join(pieces).strip() + (" …" if end < len(text) else "")
+
+
+def _marks(text: str, words: set[str]) -> list[tuple[int, int]]:
+    """Where words occur in text: (start, end), in order, not overlapping."""
+    if not words:
+        return []
+    ordered = sorted(words, key=lambda w: (-len(w), w))
+    pattern = "|".join(re.escape(w) if query.is_cjk(w[0]) else
+                       rf"(?<!{query.LETTER}){re.escape(w)}(?!{query.LETTER})" for w in ordered)
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def _window_start(text: str, marks: list[tuple[int, int]], width: int) -> int:
+    """Where a snippet starts: before the mark that has the most other marks within width after it."""
+    def count(at: int) -> int:
+        return len({text[b:e].lower() for b, e in marks if at <= b and e <= at + width * 3 // 4})
+
+    first = max((b for b, _ in marks), key=lambda b: (count(b), -b))
+    sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, first)), default=0)
+    if first - sentence <= width // 3:
+        return sentence
+    if query.is_cjk(text[first]):
+        pause = max((m.end() for m in _CJK_PAUSE.finditer(text, max(0, first - width // 6), first)), default=first)
+        return pause
+    space = text.rfind(" ", 0, max(0, first - width // 8))
+    return space + 1 if space >= 0 else 0
 
 
 class Similar:
@@ -421,7 +568,7 @@ class Similar:
     every article costs about as much as reading them once, not one query per article over all.
     """
 
-    TERMS = 12  # terms kept per article
+    TERMS = 12  # terms kept per article; twice as many CJK pairs: a word is about two, and some span two words
     COMMON = 300  # a term in more articles than this says little about any of them
 
     def __init__(self, root: Path, lang: str, stored: dict[str, dict[str, Any]]) -> None:
@@ -438,7 +585,7 @@ class Similar:
         self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for path, terms in counts.items():
             weights = sorted(((t, n * math.log(1 + total / documents[t])) for t, n in terms.items()),
-                             key=lambda item: -item[1])[: self.TERMS]
+                             key=lambda item: -item[1])[: self.TERMS * (1 if query.kind(lang) == "words" else 3)]
             norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
             self.vectors[path] = [(t, w / norm) for t, w in weights]
             for term, weight in self.vectors[path]:
@@ -494,32 +641,3 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
         write_atomic(cache, json.dumps(entries, ensure_ascii=False))
     titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}
     return {path: [(p, titles[p]) for p in entry["related"]] for path, entry in entries.items()}
-
-
-def golden(center: HelpCenter, languages: tuple[str, ...] = ()) -> list[Problem]:
-    """search/queries/<lang>.tsv: each query must find its article in the top 5."""
-    problems = []
-    for lang in languages or center.settings.languages:
-        path = center.settings.root / "search" / "queries" / f"{lang}.tsv"
-        if not path.exists():
-            continue
-        update(center, lang)
-        searcher = Searcher(center.settings.root, lang)
-        try:
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-                if not line.strip() or line.startswith("#"):
-                    continue
-                query, _, expected = line.partition("\t")
-                shown = f"search/queries/{lang}.tsv"
-                if not expected.strip():
-                    problems.append(Problem(shown, number, "no expected article", "write: query<TAB>path.md"))
-                    continue
-                top = [hit.path for hit in searcher.search(query.strip(), limit=5)]
-                if expected.strip() not in top:
-                    problems.append(Problem(
-                        shown, number, f"'{query.strip()}' does not find {expected.strip()} in the top 5 "
-                        f"(found: {', '.join(top) or 'nothing'})",
-                        f"add the reader's words to the article, or a synonym to search/synonyms/{lang}.txt"))
-        finally:
-            searcher.close()
-    return problems

@@ -34,7 +34,7 @@ def test_notices_are_exactly_on_the_pages_that_need_them(built_sample: Path) -> 
             if entry.status == "stale" and entry.critical:
                 wanted = "stale-critical"
             assert notices == ([wanted] if wanted else []), (lang, entry.rel, entry.status)
-            fallback = '<div lang="en" data-pagefind-body>' in page
+            fallback = '<div lang="en">' in page
             assert fallback == (wanted in ("missing", "stale-critical")), (lang, entry.rel)
             seen.add(wanted)
     assert seen == {None, "machine", "stale", "stale-critical", "missing"}
@@ -52,7 +52,7 @@ def test_publish_machine_false_shows_the_source_with_a_review_notice(built_sampl
     assert machine
     for rel in machine:
         page = html(built_sample, "ko", rel)
-        assert "kb-notice--in-review" in page and '<div lang="en" data-pagefind-body>' in page
+        assert "kb-notice--in-review" in page and '<div lang="en">' in page
         assert center.docs["en"][rel].title in page
         assert center.docs["ko"][rel].title not in page
 
@@ -60,7 +60,7 @@ def test_publish_machine_false_shows_the_source_with_a_review_notice(built_sampl
 def test_fallback_article_is_in_every_language_site_and_orphans_are_not(built_sample: Path) -> None:
     page = html(built_sample, "ja", "kyc/proof-of-address.md")
     assert '<html lang="ja"' in page  # the chrome is Japanese...
-    assert '<div lang="en" data-pagefind-body>' in page  # ...the article English
+    assert '<div lang="en">' in page  # ...the article English
     assert "Proof of address for Level 2" in page
     assert not (built_sample / "site/zh/trading/margin-trading").exists()
     assert (built_sample / "site/ja/assets/authenticator-setup.svg").exists()  # images fall back too

@@ -25,7 +25,7 @@ EXPECTED = [
     f"mkdocs.yml: plugins.kb.colour: unknown option: use one of {', '.join(o.name for o in config.OPTIONS)}",
     "mkdocs.yml: plugins.kb.languages: 'zh' is not valid: set it to every language of the help center, "
     "e.g. [en, zh, ja]",
-    "mkdocs.yml: plugins.kb.search: 'yes' is not valid: set it to false: no Pagefind index",
+    "mkdocs.yml: plugins.kb.search: 'yes' is not valid: set it to false: no search index in the site",
     "mkdocs.yml: plugins.kb.policies.fr: not one of the languages ['en']: add it or remove the policy",
     "mkdocs.yml: plugins.kb.policies.default.fail_on: 'nonsense' is not a rule: use any of "
     + ", ".join(config.POLICY_RULES),
@@ -73,4 +73,4 @@ def test_a_correct_option_set_is_accepted_by_both(tmp_path: Path, run_kb: RunKb)
                              "-d", str(tmp_path / "site")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site/index.html").exists()
-    assert not (tmp_path / "site/pagefind").exists()  # search: false is honoured
+    assert not (tmp_path / "site/kb-search").exists()  # search: false is honoured

@@ -247,13 +247,13 @@ def for_browser(site: Path, urls: list[str], search: str = "", title_has: str = 
                 assert page.evaluate("typeof window.__pwned") == "undefined", url
             if search:
                 page.goto(base + urls[-1])
-                box = page.locator("[data-kb-search] .pagefind-ui__search-input:visible").first
+                box = page.locator("[data-kb-search] input:visible").first
                 box.fill(search)
-                result = page.locator(".pagefind-ui__result-link").first
+                result = page.locator(".kb-result__title").first
                 result.wait_for(timeout=15000)
-                titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
+                titles = page.locator(".kb-result__title").all_inner_texts()
                 assert any(title_has in title for title in titles), titles  # shown as text
-                assert page.locator(".pagefind-ui__results img, .pagefind-ui__results script").count() == 0
+                assert page.locator(".kb-search__results img, .kb-search__results script").count() == 0
                 assert page.evaluate("typeof window.__pwned") == "undefined"
             browser.close()
     finally:

@@ -23,7 +23,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from kb_tools import build, config, edition, i18n
+from kb_tools import config, edition, i18n, webindex
 from kb_tools.errors import KbError
 from kb_tools.scan import scan
 
@@ -51,7 +51,7 @@ KbPluginConfig.__init_subclass__()  # register the options set above, as a class
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
-    """Publishes docs/<language>/ with fallbacks, notices, translated UI and Pagefind search."""
+    """Publishes docs/<language>/ with fallbacks, notices, translated UI and kb's in-browser search."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Validate the kb options with the core's rules, compute the edition, point MkDocs at it."""
@@ -140,10 +140,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return markdown
         return self.edition.markdown(rel, markdown)
 
-    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        """Keep the headings' permalink signs out of search results."""
-        return html.replace('class="headerlink"', 'class="headerlink" data-pagefind-ignore')
-
     def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
         """What our templates show: notice, fallback language, alternates, dates, contact data."""
@@ -151,10 +147,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Index the site with Pagefind."""
+        """Write the site's search index (kb_tools/webindex.py) next to its pages."""
         if self.settings.search:
             try:
-                build.index_site(config.site_dir)
+                webindex.write(self.edition, Path(config.site_dir))
             except KbError as exc:
                 raise PluginError(str(exc)) from None
 

@@ -1,10 +1,7 @@
-// Offline search with Pagefind: every [data-kb-search] element gets a search box.
+// The search dialog of the header: opened by its button or by "/" (kb-search.js answers the queries).
 document.addEventListener("DOMContentLoaded", function () {
-  if (typeof PagefindUI === "undefined") return;
-  document.querySelectorAll("[data-kb-search]").forEach(function (element) {
-    new PagefindUI({ element: element, showSubResults: true, showImages: false });
-  });
   var dialog = document.getElementById("kb-search-dialog");
+  if (!dialog) return;
   function open() {
     if (!dialog.open) dialog.showModal();
     var input = dialog.querySelector("input");
@@ -15,6 +12,6 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.addEventListener("keydown", function (event) {
     var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-    if (event.key === "/" && !typing && dialog) { event.preventDefault(); open(); }
+    if (event.key === "/" && !typing) { event.preventDefault(); open(); }
   });
 });

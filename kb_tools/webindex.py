@@ -1,0 +1,175 @@
+"""The browser's search: kb's Whoosh index of one language, served to the page as static shards.
+
+A site's search box runs kb_tools/assets/kb-search.js, which reads what this module writes under
+<site>/kb-search/ and nothing else:
+
+  meta.json        the query rules (kb_tools/query.py), how each field group's words become terms,
+                   the number of term shards, language names and the UI strings of results
+  t/<n>.json.gz    terms, split into shards by their first character (CJK) or first three letters:
+                   for each term, the documents that have it and their score for it, computed by
+                   kb search's own scoring (search.Boosted) from the index's own postings; for
+                   stemmed languages also the words of the articles that stem to each term
+  d/<id>.json.gz   one article: path, url, title, language, notice and text by section (snippets)
+
+A query fetches meta once, then the shards of its terms and the articles it shows: kb search and
+the browser read the same terms with the same scores, so they rank alike.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from whoosh import index
+from whoosh.analysis import Analyzer, StopFilter
+
+from kb_tools import i18n, query, reader, search
+from kb_tools.blocks import CJK, slugify
+from kb_tools.edition import N_, Edition
+
+FOLDER = "kb-search"
+ASSETS = (Path(__file__).parent / "assets" / "kb-search.js", Path(__file__).parent / "assets" / "kb-search.css")
+VERSION = 1
+SHARD_POSTINGS = 2000  # postings a term shard holds on average: about 6 KB compressed
+SECTION_CHARS = 20000  # of an article's text kept for snippets
+STRINGS = {
+    "results": N_("%(count)s articles"),
+    "none": N_("No article matches your words. Try other words, or contact support."),
+    "machine": N_("Machine translation"),
+    "error": N_("Search is not available right now."),
+}
+SPACES = {"o": search.OWN, "s": search.SRC}  # field groups: the site's language, the source language
+WORDS = {"o": "words", "s": "words_src"}  # their articles' words, in spaced languages
+
+
+def write(edition: Edition, site_dir: Path) -> Path:
+    """Write the browser index of an edition into site_dir/kb-search/; returns that folder."""
+    center, lang = edition.center, edition.lang
+    plans = {rel: page.plan for rel, page in edition.pages.items()}
+    search.update(center, lang, plans)
+    out = site_dir / FOLDER
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "t").mkdir(parents=True)
+    (out / "d").mkdir()
+    ids = {rel: number for number, rel in enumerate(sorted(rel for rel, _ in search.documents(center, lang, plans)))}
+    folder = search.index_dir(center.settings.root, lang)
+    rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
+    ix = index.open_dir(str(folder))
+    try:
+        with ix.searcher(weighting=search.Boosted()) as searcher:
+            postings = _postings(searcher, ids)
+            analyzers = {space: ix.schema[fields[0]].analyzer for space, fields in SPACES.items()}
+            surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space]) for space, field in WORDS.items()}
+    finally:
+        ix.close()
+    kinds = {"o": rules["kind"], "s": rules["source_kind"]}
+    total = sum(len(docs) for terms in postings.values() for docs in terms.values())
+    shards = 1 << max(0, (total // SHARD_POSTINGS).bit_length())  # a power of two near total / SHARD_POSTINGS
+    buckets: dict[int, dict[str, Any]] = defaultdict(lambda: {"o": {}, "s": {}, "w": {"o": {}, "s": {}}})
+    for space, terms in postings.items():
+        for term, docs in terms.items():
+            ordered = sorted(docs.items())
+            numbers = [doc for doc, _ in ordered]
+            deltas = [doc - previous for doc, previous in zip(numbers, [0, *numbers], strict=False)]
+            buckets[shard(term, shards)][space][term] = [deltas, [round(score * 1000) for _, score in ordered]]
+    for space, words in surfaces.items():
+        for word, term in words.items():
+            buckets[shard(word, shards)]["w"][space][word] = term
+    for number in range(shards):
+        _write_gz(out / "t" / f"{number}.json.gz", buckets[number])
+    for rel, number in ids.items():
+        _write_gz(out / "d" / f"{number}.json.gz", _document(edition, rel))
+    names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
+    meta = {
+        "version": VERSION, "lang": lang, "shards": shards, "documents": len(ids), "cjk": CJK, "rules": rules,
+        "spaces": {space: _space(kinds[space], analyzers[space])
+                   for space in SPACES if space == "o" or lang != center.settings.source_language},
+        "names": names, "strings": {key: edition.gettext(text) for key, text in STRINGS.items()},
+    }
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    for asset in ASSETS:
+        shutil.copyfile(asset, out / asset.name)
+    return out
+
+
+def shard(term: str, shards: int) -> int:
+    """The shard a term (or word) is in: by its first character if CJK, else its first three (FNV-1a)."""
+    key = term[0] if query.is_cjk(term[0]) else term[:3]
+    value = 0x811C9DC5
+    for byte in key.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % shards
+
+
+def _postings(searcher: Any, ids: dict[str, int]) -> dict[str, dict[str, dict[int, float]]]:
+    """space -> term -> document id -> the term's score in the space's fields, as kb search scores it."""
+    index_reader = searcher.reader()
+    paths = {number: searcher.stored_fields(number).get("path") for number in index_reader.all_doc_ids()}
+    docs = {number: ids[path] for number, path in paths.items() if path in ids}
+    result: dict[str, dict[str, dict[int, float]]] = {space: defaultdict(lambda: defaultdict(float))
+                                                      for space in SPACES}
+    for space, fields in SPACES.items():
+        for field in fields:
+            for raw in index_reader.lexicon(field):
+                term = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                matcher = searcher.postings(field, raw)
+                while matcher.is_active():
+                    number = matcher.id()
+                    if number in docs:
+                        result[space][term][docs[number]] += matcher.score()
+                    matcher.next()
+    return result
+
+
+def _surfaces(index_reader: Any, field: str, analyzer: Analyzer) -> dict[str, str]:
+    """The words of the articles whose term differs from the word: withdrawals -> withdraw."""
+    result = {}
+    for raw in index_reader.lexicon(field):
+        word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+        terms = [token.text for token in analyzer(word)]
+        if len(terms) == 1 and terms[0] != word:
+            result[word] = terms[0]
+    return result
+
+
+def _space(kind: query.Kind, analyzer: Analyzer) -> dict[str, Any]:
+    """How the browser turns a field group's words into terms: its kind, the analyzer's own stop words
+    and shortest word, and the shortest term a word no article has may be read as (query.PREFIX)."""
+    stops = next((f for f in getattr(analyzer, "items", [analyzer]) if isinstance(f, StopFilter)), None)
+    return {"kind": kind, "stop": sorted(stops.stops) if stops else [], "min": stops.min if stops else 1,
+            "prefix": query.PREFIX}
+
+
+def _document(edition: Edition, rel: str) -> dict[str, Any]:
+    """One article as a result shows it: where it is, its title, language, notice and text by section."""
+    page = edition.pages[rel]
+    center = edition.center
+    doc = center.with_blocks(center.docs[page.shown_lang][rel])
+    source = center.source(rel)
+    anchors = iter(reader.heading_anchors(doc.blocks, center.with_blocks(source).blocks)
+                   if source is not None and page.shown_lang != edition.source_lang else
+                   [b.anchor for b in doc.blocks if b.kind == "heading"])
+    sections: list[list[str]] = [["", ""]]
+    for block in doc.blocks:
+        if block.kind == "heading":
+            sections.append([next(anchors) or slugify(block.text), ""])
+        elif block.kind != "code":
+            sections[-1][1] += " " + search.plain_text(block.text)
+    kept, size = [], 0
+    for anchor, text in sections:
+        text = " ".join(text.split())[: max(0, SECTION_CHARS - size)]
+        size += len(text)
+        if text:
+            kept.append([anchor, text])
+    return {"p": rel, "u": page.url, "t": page.title, "l": page.shown_lang,
+            "n": page.plan.notice if edition.lang != edition.source_lang else "", "x": kept}
+
+
+def _write_gz(path: Path, data: object) -> None:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+
