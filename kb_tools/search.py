@@ -39,10 +39,11 @@ from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.query import DisjunctionMax, FuzzyTerm, Or, Query, Term
 from whoosh.scoring import BM25F, BM25FScorer
 
-from kb_tools import glossary, locale_data, query
+from kb_tools import bridge, glossary, locale_data, query
 from kb_tools.blocks import short_hash
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
+from kb_tools.memory import memory_path
 from kb_tools.model import Document, HelpCenter
 from kb_tools.reader import PagePlan, plan
 
@@ -50,10 +51,12 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = ".kb-cache/whoosh"
 RULES = "rules.json"  # in a language's index folder: how its queries are shaped (kb_tools/query.py)
+BRIDGE = "bridge.json"  # and its reader's terms for source terms (kb_tools/bridge.py)
 _SCHEMA_VERSION = "2"
 _CJK = query.RUNS
-OWN = ("title", "headings", "body")  # the site's language
-SRC = ("title_src", "headings_src", "body_src")  # the source language's text of a page shown in it
+OWN: tuple[str, ...] = ("title", "headings", "body")  # the site's language
+SRC: tuple[str, ...] = ("title_src", "headings_src", "body_src")  # the source language's text of a page shown in it
+Reading = dict[tuple[str, ...], list[tuple[str, float]]]  # field group -> (term, weight) of a query's text
 # A field's boost multiplies its score, so a title match outranks an article that says the word often:
 # Whoosh's own field_boost multiplies term counts, which BM25 then saturates (a title counted 1.6 times).
 BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.0, "title_src": 4.0, "headings_src": 2.0, "body_src": 1.0}
@@ -129,6 +132,23 @@ class Boosted(BM25F):  # type: ignore[misc]
 
     def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
         return _BoostedScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
+
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        """The term's idf in its articles, whatever the field (inverse_frequency)."""
+        parent = searcher.get_parent()
+        return inverse_frequency(frequency(parent, SRC if fieldname.endswith("_src") else OWN, text),
+                                 parent.doc_count_all())
+
+
+def frequency(searcher: Any, fields: tuple[str, ...], term: Any) -> int:
+    """In how many articles a term is, in any of fields (the most of any one field)."""
+    return max(int(searcher.doc_frequency(field, term)) for field in fields)
+
+
+def inverse_frequency(frequency: int, count: int) -> float:
+    """Lucene's BM25 idf: a word most articles have ("return", "account") weighs next to nothing, even in a
+    title (Whoosh's own idf adds 1 to it). kb-search.js computes it alike."""
+    return math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
 
 class _BoostedScorer(BM25FScorer):  # type: ignore[misc]
@@ -234,6 +254,7 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
             index.create_in(str(scratch), wanted).close()
             report = _update(center, lang, plans, scratch)
             write_atomic(scratch / RULES, rules)
+            _bridge(center, lang, scratch, changed=True)
             write_atomic(scratch / "version", _SCHEMA_VERSION)
             swap_dir(scratch, folder)
         except BaseException:
@@ -242,7 +263,29 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
         return report
     if _read(folder / RULES) != rules:
         write_atomic(folder / RULES, rules)
-    return _update(center, lang, plans, folder)
+    report = _update(center, lang, plans, folder)
+    _bridge(center, lang, folder, changed=bool(report.updated or report.removed))
+    return report
+
+
+def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
+    """Learn the reader's words for source terms (kb_tools/bridge.py) when the translations changed."""
+    path, memory = folder / BRIDGE, memory_path(center.settings.root, lang)
+    if not changed and path.exists() and not (memory.exists() and memory.stat().st_mtime > path.stat().st_mtime):
+        return
+    words: dict[str, str] = {}
+    if lang != center.settings.source_language:
+        own, src = analyzer(center.settings.root, lang), analyzer(center.settings.root, center.settings.source_language)
+        cjk = query.kind(lang) == "bigram"
+
+        def ours(text: str) -> list[str]:  # words, not numbers; in CJK text its Latin words are the source's own
+            terms = [str(t.text) for t in own(plain_text(text))]
+            return [t for t in terms if query.is_cjk(t[0])] if cjk else [t for t in terms if t.isalpha()]
+
+        words = bridge.learn(bridge.pairs(center, lang),
+                             lambda text: [t.text for t in src(query.spaced(plain_text(text))) if t.text.isalpha()],
+                             ours)
+    write_atomic(path, json.dumps(words, ensure_ascii=False))
 
 
 def _read(path: Path) -> str:
@@ -369,6 +412,10 @@ class Searcher:
         except (OSError, ValueError, KeyError, TypeError):
             raise KbError(f"the search index of {lang} is incomplete: run kb index") from None
         self.kinds: dict[tuple[str, ...], query.Kind] = {OWN: self.rules.kind, SRC: self.rules.source_kind}
+        try:
+            self.bridge: dict[str, str] = json.loads((folder / BRIDGE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.bridge = {}
         self.spaced = self.kinds[OWN] == "words"
 
     def close(self) -> None:
@@ -420,25 +467,61 @@ class Searcher:
         used: set[tuple[tuple[str, ...], str]] = set()
         parts: list[Query] = []
         for group in shaped.concepts:
-            alternatives = [alt for alt in (self._words(word, used) for word in group) if alt is not None]
+            readings = [self._reading(word) for word in group]
+            # One idf for the group in each field group, that of its commonest alternative: a rare one
+            # (the English "withdraw" on a zh page) would otherwise outweigh the word readers use.
+            blend = {fields: max((min(self.frequency(t, fields) for t, _ in reading[fields])
+                                  for reading in readings if reading[fields]), default=0) for fields in (OWN, SRC)}
+            alternatives = [alt for alt in (self._query(reading, used, mean=True, blend=blend) for reading in readings)
+                            if alt is not None]
             if alternatives:
                 parts.append(BestOf(alternatives) if len(alternatives) > 1 else alternatives[0])
-        rest = self._words(shaped.rest, used)
+        rest = self._query(self._reading(shaped.rest, bridged=True), used)
         if rest is not None:
             parts.append(rest)
         short = frozenset(run for typed in (shaped.rest, *(word for group in shaped.concepts for word in group))
                           for run in query.RUNS.findall(typed) if len(run) == 2 and query.is_cjk(run[0]))
         return Looked(Or(parts) if parts else None, frozenset(term for _, term in used), short)
 
-    def _words(self, text: str, used: set[tuple[tuple[str, ...], str]]) -> Query | None:
-        """Every field's terms of text not looked for yet, as one query whose scores add up."""
-        subqueries = []
-        for fields in (OWN, SRC):
-            for term in self.terms(text, fields):
-                if (fields, term) not in used:
-                    used.add((fields, term))
-                    subqueries += [Term(field, term) for field in fields]
-        return Or(subqueries) if subqueries else None
+    def frequency(self, term: str, fields: tuple[str, ...]) -> int:
+        """In how many articles the index has term, in any of fields."""
+        return frequency(self.searcher, fields, term)
+
+    def _reading(self, text: str, bridged: bool = False) -> Reading:
+        """The terms of text in each field group, each with its weight (1).
+
+        bridged: also the source terms the reader's terms translate (kb_tools/bridge.py), each weighed
+        by how many of the reader's terms it stands for (four pairs of パスワード: password, four times).
+        """
+        found = {fields: [(term, 1.0) for term in self.terms(text, fields)] for fields in (OWN, SRC)}
+        if bridged:
+            counts = Counter(self.bridge[term] for term, _ in found[OWN] if term in self.bridge)
+            known = {term for term, _ in found[SRC]}
+            found[SRC] += [(term, float(count)) for term, count in counts.items() if term not in known]
+        return found
+
+    def _query(self, reading: Reading, used: set[tuple[tuple[str, ...], str]], mean: bool = False,
+               blend: dict[tuple[str, ...], int] | None = None) -> Query | None:
+        """The terms of a reading not looked for yet, as one query whose scores add up.
+
+        mean: score the mean of the terms instead (a synonym group's alternative, so that パスワード, four
+        pairs, and password, one word, weigh alike when the group takes the best of them).
+        blend: the frequency to weigh each field group's terms by, instead of their own (a synonym group).
+        """
+        subqueries, size = [], max(1, *(len(terms) for terms in reading.values()))
+        count = self.searcher.doc_count_all()
+        for fields, terms in reading.items():
+            for term, weight in terms:
+                if (fields, term) in used:
+                    continue
+                used.add((fields, term))
+                own = self.frequency(term, fields)
+                if blend and own:  # a score is proportional to the idf: scale it to the group's
+                    weight *= inverse_frequency(blend[fields], count) / inverse_frequency(own, count)
+                subqueries += [Term(field, term, boost=weight) for field in fields]
+        if not subqueries:
+            return None
+        return Or(subqueries, boost=1 / size) if mean and size > 1 else Or(subqueries)
 
     def _parse(self, text: str) -> Query:
         try:

@@ -6,7 +6,8 @@ A site's search box runs kb_tools/assets/kb-search.js, which reads what this mod
   meta.json        the query rules (kb_tools/query.py), how each field group's words become terms,
                    the number of term shards, language names and the UI strings of results
   t/<n>.json.gz    terms, split into shards by their first character (CJK) or first three letters:
-                   for each term, the documents that have it and their score for it, computed by
+                   for each term, the documents that have it, their score for it and its frequency
+                   (for synonyms, search.Searcher.query), computed by
                    kb search's own scoring (search.Boosted) from the index's own postings; for
                    stemmed languages also the words of the articles that stem to each term
   d/<id>.json.gz   one article: path, url, title, language, notice and text by section (snippets)
@@ -62,6 +63,9 @@ def write(edition: Edition, site_dir: Path) -> Path:
     try:
         with ix.searcher(weighting=search.Boosted()) as searcher:
             postings = _postings(searcher, ids)
+            frequencies = {space: {term: search.frequency(searcher, SPACES[space], term) for term in terms}
+                           for space, terms in postings.items()}
+            count = searcher.doc_count_all()
             analyzers = {space: ix.schema[fields[0]].analyzer for space, fields in SPACES.items()}
             surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space]) for space, field in WORDS.items()}
     finally:
@@ -69,23 +73,28 @@ def write(edition: Edition, site_dir: Path) -> Path:
     kinds = {"o": rules["kind"], "s": rules["source_kind"]}
     total = sum(len(docs) for terms in postings.values() for docs in terms.values())
     shards = 1 << max(0, (total // SHARD_POSTINGS).bit_length())  # a power of two near total / SHARD_POSTINGS
-    buckets: dict[int, dict[str, Any]] = defaultdict(lambda: {"o": {}, "s": {}, "w": {"o": {}, "s": {}}})
+    buckets: dict[int, dict[str, Any]] = defaultdict(lambda: {"o": {}, "s": {}, "w": {"o": {}, "s": {}}, "x": {}})
     for space, terms in postings.items():
         for term, docs in terms.items():
             ordered = sorted(docs.items())
             numbers = [doc for doc, _ in ordered]
             deltas = [doc - previous for doc, previous in zip(numbers, [0, *numbers], strict=False)]
-            buckets[shard(term, shards)][space][term] = [deltas, [round(score * 1000) for _, score in ordered]]
+            buckets[shard(term, shards)][space][term] = [deltas, [round(score * 1000) for _, score in ordered],
+                                                          frequencies[space][term]]
     for space, words in surfaces.items():
         for word, term in words.items():
             buckets[shard(word, shards)]["w"][space][word] = term
+    bridged = json.loads((folder / search.BRIDGE).read_text(encoding="utf-8"))
+    for term, source_term in bridged.items():
+        buckets[shard(term, shards)]["x"][term] = source_term
     for number in range(shards):
         _write_gz(out / "t" / f"{number}.json.gz", buckets[number])
     for rel, number in ids.items():
         _write_gz(out / "d" / f"{number}.json.gz", _document(edition, rel))
     names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
     meta = {
-        "version": VERSION, "lang": lang, "shards": shards, "documents": len(ids), "cjk": CJK, "rules": rules,
+        "version": VERSION, "lang": lang, "shards": shards, "documents": len(ids), "count": count, "cjk": CJK,
+        "rules": rules,
         "spaces": {space: _space(kinds[space], analyzers[space])
                    for space in SPACES if space == "o" or lang != center.settings.source_language},
         "names": names, "strings": {key: edition.gettext(text) for key, text in STRINGS.items()},

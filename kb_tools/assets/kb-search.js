@@ -177,7 +177,7 @@
     return loadShards(m, words.map(function (pair) { return pair[1]; })).then(function () {
       return loadShards(m, words.map(function (pair) {
         var shard = shards[shardOf(m, pair[1])];
-        return (shard && shard.w[pair[0]][pair[1]]) || pair[1];
+        return (shard && (shard.w[pair[0]][pair[1]] || (pair[0] === "o" && shard.x[pair[1]]))) || pair[1];
       }));
     });
   }
@@ -195,30 +195,87 @@
     });
   }
 
+  // search.Searcher._reading: the terms of text in each field group, each with its weight; with
+  // bridged, also the source terms the reader's terms translate (bridge.py), each weighed by how
+  // many of the reader's terms it stands for.
+  function read(m, text, bridged) {
+    var found = {};
+    spacesOf(m).forEach(function (space) {
+      found[space] = unique(candidates(m, space, text).map(function (w) { return termOf(m, space, w); }))
+        .map(function (term) { return [term, 1]; });
+    });
+    if (bridged && found.s) {
+      var counts = {};
+      var order = [];
+      found.o.forEach(function (entry) {
+        var shard = shards[shardOf(m, entry[0])];
+        var source = shard && shard.x[entry[0]];
+        if (!source) return;
+        if (!counts[source]) order.push(source);
+        counts[source] = (counts[source] || 0) + 1;
+      });
+      var known = new Set(found.s.map(function (entry) { return entry[0]; }));
+      order.forEach(function (term) { if (!known.has(term)) found.s.push([term, counts[term]]); });
+    }
+    return found;
+  }
+
+  function posting(m, space, term) {
+    var shard = shards[shardOf(m, term)];
+    return shard && shard[space][term];
+  }
+
+  // In how many articles a term is (search.frequency), and search.inverse_frequency.
+  function frequency(m, space, term) { var p = posting(m, space, term); return p ? p[2] : 0; }
+  function idf(m, df) { return Math.log(1 + (m.count - df + 0.5) / (df + 0.5)); }
+
+  // search.Searcher._query: a reading's terms not looked for yet; with mean, their mean counts (a
+  // synonym's alternative); with blend, each field group's terms weigh as the group's frequency.
+  function select(m, reading, used, mean, blend) {
+    var size = 1;
+    var terms = [];
+    spacesOf(m).forEach(function (space) {
+      size = Math.max(size, reading[space].length);
+      reading[space].forEach(function (entry) {
+        var key = space + "\u0000" + entry[0];
+        if (used.has(key)) return;
+        used.add(key);
+        var weight = entry[1];
+        var own = frequency(m, space, entry[0]);
+        if (blend && own) weight *= idf(m, blend[space]) / idf(m, own);
+        terms.push([space, entry[0], weight]);
+      });
+    });
+    return { terms: terms, scale: mean && size > 1 ? 1 / size : 1 };
+  }
+
+  // One frequency per field group for a synonym group: that of its commonest alternative.
+  function blendOf(m, readings) {
+    var blend = {};
+    spacesOf(m).forEach(function (space) {
+      blend[space] = 0;
+      readings.forEach(function (reading) {
+        if (!reading[space].length) return;
+        var least = Math.min.apply(null, reading[space].map(function (e) { return frequency(m, space, e[0]); }));
+        blend[space] = Math.max(blend[space], least);
+      });
+    });
+    return blend;
+  }
+
   function rank(m, shaped, limit) {
     var used = new Set();
     var found = {};  // space -> term -> true, for marks
-    function lookup(text) {
-      var terms = [];
-      spacesOf(m).forEach(function (space) {
-        unique(candidates(m, space, text).map(function (w) { return termOf(m, space, w); })).forEach(function (term) {
-          var key = space + "\u0000" + term;
-          if (!used.has(key)) { used.add(key); terms.push([space, term]); }
-        });
-      });
-      return terms;
-    }
-    function scores(terms) {
+    function scores(selected) {
       var result = new Map();
-      terms.forEach(function (pair) {
-        var shard = shards[shardOf(m, pair[1])];
-        var posting = shard && shard[pair[0]][pair[1]];
-        if (!posting) return;
-        (found[pair[0]] = found[pair[0]] || {})[pair[1]] = true;
+      selected.terms.forEach(function (entry) {
+        var list = posting(m, entry[0], entry[1]);
+        if (!list) return;
+        (found[entry[0]] = found[entry[0]] || {})[entry[1]] = true;
         var doc = 0;
-        for (var i = 0; i < posting[0].length; i++) {
-          doc += posting[0][i];
-          result.set(doc, (result.get(doc) || 0) + posting[1][i]);
+        for (var i = 0; i < list[0].length; i++) {
+          doc += list[0][i];
+          result.set(doc, (result.get(doc) || 0) + list[1][i] * entry[2] * selected.scale);
         }
       });
       return result;
@@ -227,12 +284,15 @@
     function add(map) { map.forEach(function (score, doc) { total.set(doc, (total.get(doc) || 0) + score); }); }
     shaped.concepts.forEach(function (group) {
       var best = new Map();
-      group.map(lookup).filter(function (t) { return t.length; }).map(scores).forEach(function (map) {
+      var readings = group.map(function (word) { return read(m, word, false); });
+      var blend = blendOf(m, readings);
+      readings.map(function (reading) { return select(m, reading, used, true, blend); })
+        .filter(function (selected) { return selected.terms.length; }).map(scores).forEach(function (map) {
         map.forEach(function (score, doc) { if (!best.has(doc) || best.get(doc) < score) best.set(doc, score); });
       });
       add(best);
     });
-    add(scores(lookup(shaped.rest)));
+    add(scores(select(m, read(m, shaped.rest, true), used, false, null)));
     var ranked = Array.from(total.entries()).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
     var short = new Set();
     texts(shaped).forEach(function (text) {
@@ -434,13 +494,16 @@
     return meta().then(function (m) {
       var shaped = shape(m, query);
       return load(m, shaped).then(function () {
+        var used = new Set();
         var terms = [];
-        texts(shaped).forEach(function (text) {
-          spacesOf(m).forEach(function (space) {
-            candidates(m, space, text).forEach(function (w) { terms.push(space + ":" + termOf(m, space, w)); });
-          });
+        shaped.concepts.forEach(function (group) {
+          var readings = group.map(function (word) { return read(m, word, false); });
+          var blend = blendOf(m, readings);
+          readings.forEach(function (reading) { terms = terms.concat(select(m, reading, used, true, blend).terms); });
         });
-        return { concepts: shaped.concepts, rest: shaped.rest, terms: unique(terms) };
+        terms = terms.concat(select(m, read(m, shaped.rest, true), used, false, null).terms);
+        return { concepts: shaped.concepts, rest: shaped.rest,
+                 terms: terms.map(function (t) { return t[0] + ":" + t[1] + (t[2] !== 1 ? "*" + t[2].toFixed(2) : ""); }) };
       });
     });
   }
