@@ -13,8 +13,8 @@ kb_tools/webindex.py writes into each site, so both answer a question with the s
    search/stopwords/<lang>.txt) are dropped from the rest; a query of stop words only keeps them.
 3. Terms: spaced languages by their Whoosh analyzer (stems; the browser looks a word's stem up in
    the words the index was made from); Chinese, Japanese and Korean as overlapping character pairs,
-   which need no dictionary, so both faces split a query alike (bench/bench_search_quality.py
-   measured pairs against jieba's words on the sample's questions: recall@5 0.89 against 0.86).
+   which need no dictionary, so both faces split a query alike (on the sample's zh questions, when
+   this was chosen, pairs found 32 of 36 articles in the top 5, jieba's words 31).
 """
 
 from __future__ import annotations

@@ -53,7 +53,6 @@ INDEX_DIR = ".kb-cache/whoosh"
 RULES = "rules.json"  # in a language's index folder: how its queries are shaped (kb_tools/query.py)
 BRIDGE = "bridge.json"  # and its reader's terms for source terms (kb_tools/bridge.py)
 _SCHEMA_VERSION = "2"
-_CJK = query.RUNS
 OWN: tuple[str, ...] = ("title", "headings", "body")  # the site's language
 SRC: tuple[str, ...] = ("title_src", "headings_src", "body_src")  # the source language's text of a page shown in it
 Reading = dict[tuple[str, ...], list[tuple[str, float]]]  # field group -> (term, weight) of a query's text
@@ -91,13 +90,13 @@ class _WordsTokenizer(Tokenizer):  # type: ignore[misc]
 
 
 class BigramTokenizer(_WordsTokenizer):
-    """Japanese and Korean without a dictionary: overlapping character pairs of CJK runs, words elsewhere."""
+    """Chinese, Japanese and Korean without a dictionary: overlapping character pairs of CJK runs, words elsewhere."""
 
     def pieces(self, text: str) -> Iterator[tuple[str, int, int]]:
         return query.bigram_spans(text)
 
 
-def analyzer(root: Path, lang: str) -> Analyzer:
+def analyzer(lang: str) -> Analyzer:
     """The analyzer of a language (the same for documents and queries)."""
     base = lang.split("-")[0]
     if base in ("zh", "ja", "ko"):
@@ -110,12 +109,12 @@ def analyzer(root: Path, lang: str) -> Analyzer:
         return StandardAnalyzer(stoplist=None)
 
 
-def schema(root: Path, lang: str, source_lang: str) -> Schema:
+def schema(lang: str, source_lang: str) -> Schema:
     """Fields for what a site shows in its language, and *_src fields for fallback text in the source language.
 
     Term counts are stored as they are: BOOSTS weigh the fields when scoring (Boosted).
     """
-    own, src = analyzer(root, lang), analyzer(root, source_lang)
+    own, src = analyzer(lang), analyzer(source_lang)
     return Schema(
         path=ID(stored=True, unique=True), lang=ID(stored=True), status=ID(stored=True), stamp=STORED,
         title=TEXT(analyzer=own, stored=True), headings=TEXT(analyzer=own), body=TEXT(analyzer=own, stored=True),
@@ -241,7 +240,7 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     """
     root, source_lang = center.settings.root, center.settings.source_language
     folder = index_dir(root, lang)
-    wanted = schema(root, lang, source_lang)
+    wanted = schema(lang, source_lang)
     plans = plan(center, lang) if plans is None else plans
     clean_scratch(folder)  # what a killed rebuild left
     rules = json.dumps(query.rules(root, lang, source_lang, glossary.load(root)[0]).to_json(), ensure_ascii=False)
@@ -275,7 +274,7 @@ def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
         return
     words: dict[str, str] = {}
     if lang != center.settings.source_language:
-        own, src = analyzer(center.settings.root, lang), analyzer(center.settings.root, center.settings.source_language)
+        own, src = analyzer(lang), analyzer(center.settings.source_language)
         cjk = query.kind(lang) == "bigram"
 
         def ours(text: str) -> list[str]:  # words, not numbers; in CJK text its Latin words are the source's own
@@ -654,13 +653,13 @@ class Similar:
     TERMS = 12  # terms kept per article; twice as many CJK pairs: a word is about two, and some span two words
     COMMON = 300  # a term in more articles than this says little about any of them
 
-    def __init__(self, root: Path, lang: str, stored: dict[str, dict[str, Any]]) -> None:
-        analyzers = {lang: analyzer(root, lang)}
+    def __init__(self, lang: str, stored: dict[str, dict[str, Any]]) -> None:
+        analyzers = {lang: analyzer(lang)}
         counts: dict[str, Counter[str]] = {}
         for path, fields in stored.items():
             suffix = "" if fields["lang"] == lang else "_src"
             about = f"{fields.get('title' + suffix) or ''} " * 2 + (fields.get("body" + suffix) or "")[:600]
-            tokens = analyzers.setdefault(fields["lang"], analyzer(root, fields["lang"]))(about)
+            tokens = analyzers.setdefault(fields["lang"], analyzer(fields["lang"]))(about)
             counts[path] = Counter(t.text for t in tokens if len(t.text) > 1 or not t.text.isascii())
         documents = Counter(term for terms in counts.values() for term in terms)
         total = len(counts) or 1
@@ -718,7 +717,7 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
         if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
             entries[path] = old
         else:
-            similar = similar or Similar(root, lang, stored)
+            similar = similar or Similar(lang, stored)
             entries[path] = {"stamp": fields.get("stamp"), "related": similar.related(path, limit)}
     if entries != cached:
         write_atomic(cache, json.dumps(entries, ensure_ascii=False))

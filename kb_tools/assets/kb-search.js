@@ -118,7 +118,7 @@
 
   function shardOf(m, term) {
     var list = chars(term);
-    var key = isCjk(m, term) ? list[0] : list.slice(0, 3).join("");
+    var key = isCjk(m, term) ? term : list.slice(0, 3).join("");
     var value = 0x811c9dc5;
     new TextEncoder().encode(key).forEach(function (byte) {
       value = Math.imul(value ^ byte, 0x01000193) >>> 0;
