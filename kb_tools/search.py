@@ -36,7 +36,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.matching import DisjunctionMaxMatcher, NullMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
-from whoosh.query import DisjunctionMax, FuzzyTerm, Or, Query, Term
+from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
 from whoosh.scoring import BM25F, BM25FScorer
 
 from kb_tools import bridge, glossary, locale_data, query
@@ -471,8 +471,15 @@ class Searcher:
             # (the English "withdraw" on a zh page) would otherwise outweigh the word readers use.
             blend = {fields: max((min(self.frequency(t, fields) for t, _ in reading[fields])
                                   for reading in readings if reading[fields]), default=0) for fields in (OWN, SRC)}
-            alternatives = [alt for alt in (self._query(reading, used, mean=True, blend=blend) for reading in readings)
-                            if alt is not None]
+            # Each alternative keeps every term of its own (a term an earlier one has counts for it too);
+            # the words after the group do not count them again.
+            before, alternatives = set(used), []
+            for reading in readings:
+                seen = set(before)
+                found = self._query(reading, seen, alternative=True, blend=blend)
+                used |= seen
+                if found is not None:
+                    alternatives.append(found)
             if alternatives:
                 parts.append(BestOf(alternatives) if len(alternatives) > 1 else alternatives[0])
         rest = self._query(self._reading(shaped.rest, bridged=True), used)
@@ -499,17 +506,19 @@ class Searcher:
             found[SRC] += [(term, float(count)) for term, count in counts.items() if term not in known]
         return found
 
-    def _query(self, reading: Reading, used: set[tuple[tuple[str, ...], str]], mean: bool = False,
+    def _query(self, reading: Reading, used: set[tuple[tuple[str, ...], str]], alternative: bool = False,
                blend: dict[tuple[str, ...], int] | None = None) -> Query | None:
         """The terms of a reading not looked for yet, as one query whose scores add up.
 
-        mean: score the mean of the terms instead (a synonym group's alternative, so that パスワード, four
-        pairs, and password, one word, weigh alike when the group takes the best of them).
+        alternative: a synonym's alternative: an article has it when it has all of its terms in one field
+        group (cash out: not "out" alone), and it scores the mean of them, so that パスワード, four pairs,
+        and password, one word, weigh alike when the group takes the best of them.
         blend: the frequency to weigh each field group's terms by, instead of their own (a synonym group).
         """
-        subqueries, size = [], max(1, *(len(terms) for terms in reading.values()))
-        count = self.searcher.doc_count_all()
+        parts: list[Query] = []
+        size, count = max(1, *(len(terms) for terms in reading.values())), self.searcher.doc_count_all()
         for fields, terms in reading.items():
+            each = []
             for term, weight in terms:
                 if (fields, term) in used:
                     continue
@@ -517,10 +526,14 @@ class Searcher:
                 own = self.frequency(term, fields)
                 if blend and own:  # a score is proportional to the idf: scale it to the group's
                     weight *= inverse_frequency(blend[fields], count) / inverse_frequency(own, count)
-                subqueries += [Term(field, term, boost=weight) for field in fields]
-        if not subqueries:
+                each.append([Term(field, term, boost=weight) for field in fields])
+            if alternative and len(each) > 1:
+                parts.append(And([Or(fields_of) for fields_of in each]))
+            else:
+                parts += [term for fields_of in each for term in fields_of]
+        if not parts:
             return None
-        return Or(subqueries, boost=1 / size) if mean and size > 1 else Or(subqueries)
+        return Or(parts, boost=1 / size) if alternative and size > 1 else Or(parts)
 
     def _parse(self, text: str) -> Query:
         try:
@@ -621,9 +634,11 @@ def _marks(text: str, words: set[str]) -> list[tuple[int, int]]:
     if not words:
         return []
     ordered = sorted(words, key=lambda w: (-len(w), w))
-    pattern = "|".join(re.escape(w) if query.is_cjk(w[0]) else
-                       rf"(?<!{query.LETTER}){re.escape(w)}(?!{query.LETTER})" for w in ordered)
-    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    # The words first, then their bounds: a lookbehind in the pattern made this slower than the search.
+    pattern = re.compile("|".join(re.escape(w) for w in ordered), re.IGNORECASE)
+    letter = re.compile(query.LETTER)
+    return [m.span() for m in pattern.finditer(text) if query.is_cjk(m.group()[0]) or (
+        not (m.start() and letter.match(text, m.start() - 1)) and not letter.match(text, m.end()))]
 
 
 def _window_start(text: str, marks: list[tuple[int, int]], width: int) -> int:

@@ -1,7 +1,8 @@
 /* kb's in-browser search: reads the shards kb_tools/webindex.py writes next to this file and answers
    a reader's question as `kb search` does (kb_tools/query.py shapes the query, kb_tools/search.py
    scores it): the same rules, the same terms, the same scores, so both faces give the same article.
-   It fetches only files of this folder. window.kbSearch.search(query, limit) is its API; every
+   It fetches only files of this folder. window.kbSearch.search(query, limit) is its API (load() and
+   explain(query) too); every
    [data-kb-search] element holding an <input> and an <ol> becomes a search box. */
 (function () {
   "use strict";
@@ -229,9 +230,10 @@
   function frequency(m, space, term) { var p = posting(m, space, term); return p ? p[2] : 0; }
   function idf(m, df) { return Math.log(1 + (m.count - df + 0.5) / (df + 0.5)); }
 
-  // search.Searcher._query: a reading's terms not looked for yet; with mean, their mean counts (a
-  // synonym's alternative); with blend, each field group's terms weigh as the group's frequency.
-  function select(m, reading, used, mean, blend) {
+  // search.Searcher._query: a reading's terms not looked for yet; an alternative (of a synonym group)
+  // needs all its terms in one field group and counts their mean; with blend, each field group's
+  // terms weigh as the group's frequency.
+  function select(m, reading, used, alternative, blend) {
     var size = 1;
     var terms = [];
     spacesOf(m).forEach(function (space) {
@@ -246,7 +248,7 @@
         terms.push([space, entry[0], weight]);
       });
     });
-    return { terms: terms, scale: mean && size > 1 ? 1 / size : 1 };
+    return { terms: terms, scale: alternative && size > 1 ? 1 / size : 1, all: alternative };
   }
 
   // One frequency per field group for a synonym group: that of its commonest alternative.
@@ -268,15 +270,25 @@
     var found = {};  // space -> term -> true, for marks
     function scores(selected) {
       var result = new Map();
-      selected.terms.forEach(function (entry) {
-        var list = posting(m, entry[0], entry[1]);
-        if (!list) return;
-        (found[entry[0]] = found[entry[0]] || {})[entry[1]] = true;
-        var doc = 0;
-        for (var i = 0; i < list[0].length; i++) {
-          doc += list[0][i];
-          result.set(doc, (result.get(doc) || 0) + list[1][i] * entry[2] * selected.scale);
-        }
+      spacesOf(m).forEach(function (space) {
+        var terms = selected.terms.filter(function (entry) { return entry[0] === space; });
+        var sums = new Map();
+        var counts = new Map();
+        terms.forEach(function (entry) {
+          var list = posting(m, space, entry[1]);
+          if (!list) return;
+          (found[space] = found[space] || {})[entry[1]] = true;
+          var doc = 0;
+          for (var i = 0; i < list[0].length; i++) {
+            doc += list[0][i];
+            sums.set(doc, (sums.get(doc) || 0) + list[1][i] * entry[2] * selected.scale);
+            counts.set(doc, (counts.get(doc) || 0) + 1);
+          }
+        });
+        sums.forEach(function (score, doc) {
+          if (selected.all && counts.get(doc) < terms.length) return;  // an alternative needs all its terms
+          result.set(doc, (result.get(doc) || 0) + score);
+        });
       });
       return result;
     }
@@ -286,8 +298,13 @@
       var best = new Map();
       var readings = group.map(function (word) { return read(m, word, false); });
       var blend = blendOf(m, readings);
-      readings.map(function (reading) { return select(m, reading, used, true, blend); })
-        .filter(function (selected) { return selected.terms.length; }).map(scores).forEach(function (map) {
+      var before = new Set(used);
+      readings.map(function (reading) {
+        var seen = new Set(before);
+        var selected = select(m, reading, seen, true, blend);
+        seen.forEach(function (key) { used.add(key); });
+        return selected;
+      }).filter(function (selected) { return selected.terms.length; }).map(scores).forEach(function (map) {
         map.forEach(function (score, doc) { if (!best.has(doc) || best.get(doc) < score) best.set(doc, score); });
       });
       add(best);
@@ -499,7 +516,12 @@
         shaped.concepts.forEach(function (group) {
           var readings = group.map(function (word) { return read(m, word, false); });
           var blend = blendOf(m, readings);
-          readings.forEach(function (reading) { terms = terms.concat(select(m, reading, used, true, blend).terms); });
+          var before = new Set(used);
+          readings.forEach(function (reading) {
+            var seen = new Set(before);
+            terms = terms.concat(select(m, reading, seen, true, blend).terms);
+            seen.forEach(function (key) { used.add(key); });
+          });
         });
         terms = terms.concat(select(m, read(m, shaped.rest, true), used, false, null).terms);
         return { concepts: shaped.concepts, rest: shaped.rest,
@@ -508,7 +530,8 @@
     });
   }
 
-  window.kbSearch = { search: search, explain: explain };
+  // load(): what every query needs (the rules), fetched when a search box gets the focus.
+  window.kbSearch = { search: search, explain: explain, load: meta };
   function start() { document.querySelectorAll("[data-kb-search]").forEach(bind); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
