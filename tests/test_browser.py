@@ -70,6 +70,15 @@ def test_searching_in_chinese_finds_the_withdrawal_article(server: str, page: Pa
     assert "提币" in marks and not any(len(mark) == 1 or mark in ("提前", "提供") for mark in marks), marks
 
 
+def test_a_synonym_finds_the_article_that_uses_the_other_word(server: str, page: Page) -> None:
+    assert "提现" in (REPO / "search/synonyms/zh.txt").read_text(encoding="utf-8")
+    assert "提现" not in (REPO / "docs/zh/deposits-withdrawals/withdraw-crypto.md").read_text(encoding="utf-8")
+    page.goto(f"{server}/zh/")
+    links = search(page, "提现")
+    assert "deposits-withdrawals/withdraw-crypto.md" in [rel_of(link, "zh") for link in links[:3]], links
+    assert "提币" in page.locator(".kb-result__snippet mark").all_inner_texts()
+
+
 @pytest.mark.parametrize(("lang", "question", "expected"), [
     ("zh", "我的提币已经好几个小时了还在处理中，是不是卡住了，怎么办", "deposits-withdrawals/withdrawal-stuck.md"),
     ("en", "my withdrawal has been pending for hours what do i do", "deposits-withdrawals/withdrawal-stuck.md"),
