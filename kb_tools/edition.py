@@ -8,9 +8,11 @@ MkDocs plugin, `kb prepare`, or another builder) only maps it onto its builder's
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from babel.support import NullTranslations
 
@@ -32,6 +34,8 @@ ADMONITION_TITLES = {
     "danger": N_("Danger"), "bug": N_("Bug"), "example": N_("Example"), "quote": N_("Quote"),
 }
 
+PERMALINK_TITLE = N_("Permanent link")  # the tooltip of a heading's ¶ link
+
 
 @dataclass(frozen=True)
 class Page:
@@ -44,7 +48,7 @@ class Page:
     file: Path  # the Markdown file whose text is shown
     title: str
     updated: str  # ISO date the shown file last changed ('' if unknown)
-    related: tuple[tuple[str, str], ...] = ()  # (url, title) of up to five related articles
+    related: tuple[str, ...] = ()  # up to five related articles
 
     @property
     def fallback(self) -> bool:
@@ -63,6 +67,68 @@ class Edition:
     data: HelpCenterData
     translations: NullTranslations
     left_out: dict[str, str] = field(default_factory=dict)  # rel -> why no page shows it (its source is invalid)
+    fallbacks: dict[str, set[str]] = field(default_factory=dict)  # lang -> the articles its site shows in the source's
+
+    def badge(self, rel: str) -> str:
+        """The language a page is shown in when it is not this edition's (a fallback), else ''."""
+        page = self.pages.get(rel)
+        return page.shown_lang if page and page.shown_lang != self.lang else ""
+
+    def link(self, rel: str) -> tuple[str, str, str]:
+        """How lists show an article: (url, title, badge), the same title and badge everywhere."""
+        page = self.pages[rel]
+        return page.url, page.title, self.badge(rel)
+
+    def categories(self) -> list[dict[str, Any]]:
+        """The home page's category cards, in helpcenter.yml's order: folder, name, description, url, count."""
+        counts: dict[str, int] = {}
+        for rel in self.pages:
+            if "/" in rel:
+                counts[rel.split("/")[0]] = counts.get(rel.split("/")[0], 0) + 1
+        order = list(self.data.categories) + sorted(set(counts) - set(self.data.categories))
+        return [{"folder": folder, "name": self.data.categories.get(folder, folder), "url": f"{folder}/",
+                 "description": self.data.descriptions.get(folder, ""), "count": counts[folder]}
+                for folder in order if folder in counts]
+
+    def category_markdown(self, folder: str) -> str:
+        """A category's page: what it covers, then its articles with their descriptions and badges.
+
+        Raw HTML with every text escaped: a title is text, and links are relative to the page at folder/.
+        """
+        up = "../" * (folder.count("/") + 1)
+        items = []
+        for rel, page in sorted(self.pages.items()):  # the order of the nav
+            if not rel.startswith(folder + "/"):
+                continue
+            doc = self.center.docs[page.shown_lang].get(rel)
+            description = doc.description if doc and doc.description else ""
+            badge = self.badge(rel)
+            items.append(
+                f'<li><a href="{html.escape(up + page.url)}">{html.escape(page.title)}</a>'
+                + (f' <span class="kb-badge kb-badge--lang" lang="{badge}">'
+                   f'{html.escape(i18n.language_name(badge, self.lang))}</span>' if badge else "")
+                + (f'<p class="kb-article-list__description">{html.escape(description)}</p>' if description else "")
+                + "</li>")
+        intro = self.data.descriptions.get(folder, "")
+        return ((f'<p class="kb-category-page__description">{html.escape(intro)}</p>\n\n' if intro else "")
+                + '<ul class="kb-article-list">\n' + "\n".join(items) + "\n</ul>\n")
+
+    def switcher(self, rel: str) -> list[dict[str, Any]]:
+        """The language switcher of a page: each language, whether it is this one, and whether it
+        shows the page in the source language."""
+        return [{"code": other, "name": i18n.language_name(other), "current": other == self.lang,
+                 "fallback": other != self.source_lang and rel in self.fallbacks.get(other, set())}
+                for other in self.center.settings.languages]
+
+    def ticket_url(self, rel: str) -> str:
+        """The ticket form with the article filled in ('' when helpcenter.yml names no form)."""
+        page = self.pages.get(rel)
+        form = self.data.ticket_form
+        if not form or page is None:
+            return form
+        site_url = self.center.settings.site_url.rstrip("/")
+        url = f"{site_url}/{self.lang}/{page.url}" if site_url else f"{self.lang}/{page.url}"
+        return form.replace("{url}", quote(url, safe="")).replace("{title}", quote(page.title, safe=""))
 
     @property
     def source_lang(self) -> str:
@@ -146,7 +212,15 @@ class Edition:
             "changed_on": i18n.long_date(page.plan.changed_on, self.lang) if page and page.plan.changed_on else "",
             "fallback": bool(page and page.fallback and self.lang != self.source_lang),
             "updated": i18n.long_date(page.updated, self.lang) if page and page.updated else "",
-            "related": list(page.related) if page else [],
+            "related": [self.link(other) for other in page.related if other in self.pages] if page else [],
+            "badge": self.badge(rel),
+            "promoted": [self.link(other) for other in self.data.promoted if other in self.pages],
+            "categories": self.categories(),
+            "switcher": self.switcher(rel),
+            "ticket_url": self.ticket_url(rel),
+            "category": rel.split("/")[0] if "/" in rel else "",
+            "article": page is not None and rel != "index.md",
+            "verify_url": "",
         }
 
 
@@ -169,8 +243,8 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
         if not updated and file.is_file():  # not committed yet
             updated = dt.date.fromtimestamp(file.stat().st_mtime).isoformat()
         pages[rel] = Page(rel, page_url(rel), plan, shown_lang, file, doc.title, updated,
-                          tuple((page_url(other), title) for other, title in related_map.get(rel, [])))
+                          tuple(other for other, _title in related_map.get(rel, [])))
     assets = {rel: settings.docs_dir / source_lang for rel in center.assets[source_lang]}
     assets.update({rel: settings.docs_dir / lang for rel in center.assets[lang]})
     return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),
-                   i18n.translations(settings.root, lang), reader.left_out(center))
+                   i18n.translations(settings.root, lang), reader.left_out(center), reader.fallbacks(center))

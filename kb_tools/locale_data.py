@@ -1,7 +1,8 @@
-"""locales/helpcenter.yml: category names, contact channels and official channels, per language."""
+"""locales/helpcenter.yml: categories, promoted articles, contact channels and official channels, per language."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ import yaml
 from kb_tools.errors import ConfigError
 
 HELPCENTER_FILE = "locales/helpcenter.yml"
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
+OPEN = re.compile(rf"24/7|{_DAY}(-{_DAY})? \d\d:\d\d-\d\d:\d\d")  # read again by kb.js for "open now"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Channel:
     link: str
     hours: str
     response: str
+    open: str = ""  # when it answers, for "open now": 24/7, or days and UTC hours like "mon-fri 09:00-21:00"
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,11 @@ class HelpCenterData:
     """What the home page and the navigation show besides articles, in one language."""
 
     categories: dict[str, str] = field(default_factory=dict)  # folder -> name, in display order
+    descriptions: dict[str, str] = field(default_factory=dict)  # folder -> what the category covers
+    promoted: tuple[str, ...] = ()  # articles the home page puts first, e.g. account/log-in.md
     contact: tuple[Channel, ...] = ()
     official: tuple[str, ...] = ()
+    ticket_form: str = ""  # the ticket form's URL; {url} and {title} are filled in with the article's
 
 
 def load(root: Path, lang: str, source_language: str) -> HelpCenterData:
@@ -52,10 +59,24 @@ def load(root: Path, lang: str, source_language: str) -> HelpCenterData:
         raise ConfigError(f"{HELPCENTER_FILE}: {where}: {value!r} has no {source_language} text: "
                           f"write {{{source_language}: ..., {lang}: ...}}")
 
-    categories = {str(k): text(v, f"categories.{k}") for k, v in (data.get("categories") or {}).items()}
-    contact = tuple(
-        Channel(text(c.get("name"), f"contact[{i}].name"), str(c.get("link", "")),
-                text(c.get("hours", ""), f"contact[{i}].hours"), text(c.get("response", ""), f"contact[{i}].response"))
-        for i, c in enumerate(data.get("contact") or [])
-    )
-    return HelpCenterData(categories, contact, tuple(str(o) for o in data.get("official") or []))
+    categories, descriptions = {}, {}
+    for key, value in (data.get("categories") or {}).items():
+        folder = str(key)
+        if isinstance(value, dict) and "name" in value:  # {name: ..., description: ...}
+            categories[folder] = text(value["name"], f"categories.{folder}.name")
+            descriptions[folder] = text(value.get("description", ""), f"categories.{folder}.description")
+        else:
+            categories[folder] = text(value, f"categories.{folder}")
+    contact = []
+    for i, c in enumerate(data.get("contact") or []):
+        where = f"contact[{i}]"
+        hours = str(c.get("open", ""))
+        if hours and not OPEN.fullmatch(hours.strip().lower()):
+            raise ConfigError(f"{HELPCENTER_FILE}: {where}.open: {hours!r} is not a schedule: write 24/7, "
+                              f"or days and UTC hours like mon-fri 09:00-21:00")
+        contact.append(Channel(text(c.get("name"), f"{where}.name"), str(c.get("link", "")),
+                               text(c.get("hours", ""), f"{where}.hours"),
+                               text(c.get("response", ""), f"{where}.response"), hours.strip().lower()))
+    return HelpCenterData(categories, descriptions, tuple(str(rel) for rel in data.get("promoted") or []),
+                          tuple(contact), tuple(str(o) for o in data.get("official") or []),
+                          str(data.get("ticket_form") or ""))

@@ -60,7 +60,8 @@ def _write(edition: Edition, out: Path) -> None:
             "path": rel, "url": page.url, "title": page.title, "shown_lang": page.shown_lang,
             "notice": page.plan.notice if edition.lang != edition.source_lang else "",
             "notice_title": title, "notice_text": text, "changed_on": page.plan.changed_on,
-            "updated": page.updated, "related": [{"url": url, "title": t} for url, t in page.related],
+            "updated": page.updated, "related": [{"url": url, "title": t, "badge": badge}
+                                                       for url, t, badge in map(edition.link, page.related)],
         })
     for rel, folder in sorted(edition.assets.items()):
         target = docs / rel
@@ -93,14 +94,20 @@ def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: s
     parts.append(text.strip("\n") + "\n")
     if page.related:
         up = "../" * page.url.count("/")
-        items = "".join(f'<li><a href="{html.escape(up + url)}">{html.escape(title)}</a></li>'
-                        for url, title in page.related)
+        items = "".join(f'<li><a href="{html.escape(up + url)}">{html.escape(title)}</a>{_badge(edition, badge)}</li>'
+                        for url, title, badge in map(edition.link, page.related))
         parts.append(f'<nav class="kb-related"><h2>{html.escape(edition.gettext("Related articles"))}</h2>'
                      f"<ul>{items}</ul></nav>\n")
     if page.updated:
         updated = edition.gettext("Last updated: %(date)s") % {"date": i18n.long_date(page.updated, edition.lang)}
         parts.append(f'<p class="kb-updated"><small>{html.escape(updated)}</small></p>\n')
     return front + "\n".join(parts)
+
+
+def _badge(edition: Edition, lang: str) -> str:
+    """The language badge after a title shown in another language."""
+    name = html.escape(i18n.language_name(lang, edition.lang)) if lang else ""
+    return f' <span class="kb-badge kb-badge--lang" lang="{lang}">{name}</span>' if lang else ""
 
 
 def _mkdocs_config(edition: Edition) -> dict[str, Any]:

@@ -137,3 +137,14 @@ def _without_closing_hashes(line: str) -> str:
     line = line.rstrip()
     bare = line.rstrip("#")
     return bare.rstrip() if bare != line and bare.endswith((" ", "\t")) else line
+
+
+def fallbacks(center: HelpCenter) -> dict[str, set[str]]:
+    """Per language, the articles its site shows in the source language: for the language switcher."""
+    report = compute(center)
+    found: dict[str, set[str]] = {center.settings.source_language: set()}
+    for lang in center.settings.targets:
+        publish_machine = center.settings.policy(lang).publish_machine
+        found[lang] = {entry.rel for entry in report.get(lang, []) if entry.status != "orphan"
+                       and _plan(entry, publish_machine, _failed_qa(center, lang, entry.rel)).show_source}
+    return found

@@ -17,11 +17,19 @@ from kb_tools.scan import scan
 
 def write_root(settings: config_mod.Settings, site: Path) -> None:
     """site/index.html (languages in their own names, sends a browser to its language),
-    site/404.html and site/sitemap.xml with xhtml:link alternates."""
+    site/404.html and site/sitemap.xml with xhtml:link alternates.
+
+    The root 404 is the source language's own 404 page (the site's look, search and language list)
+    when its links are absolute paths (site_url is set), so that it works at any address.
+    """
     env = Environment(loader=PackageLoader("kb_tools"), autoescape=select_autoescape())
     languages = [(lang, i18n.language_name(lang)) for lang in settings.languages]
     site_url = settings.site_url.rstrip("/")
+    own_404 = site / settings.source_language / "404.html"
     for name in ("index.html", "404.html"):
+        if name == "404.html" and site_url and own_404.is_file():
+            write_atomic(site / name, own_404.read_text(encoding="utf-8"))
+            continue
         html = env.get_template("root.html").render(
             languages=languages, source=settings.source_language, site_name=settings.site_name,
             site_url=site_url, not_found=name == "404.html",

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
 import textwrap
+import threading
 from collections.abc import Iterator, Mapping
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import pytest
 
 from kb_tools import build, checks, config, model, status
 from kb_tools import scan as scan_mod
+from kb_tools.browser import CHROMIUM_ARGS
 from kb_tools.cli import main
+
+if TYPE_CHECKING:  # Playwright is imported where a browser starts: the ProperDocs run of CI has none
+    from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_PARTS = ("docs", "locales", "overrides", "search", "mkdocs.yml")  # the bundled sample help center
@@ -145,3 +152,38 @@ def run_kb(capsys: pytest.CaptureFixture[str]) -> RunKb:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+# What a reader sees: the built sample served on 127.0.0.1 and opened in headless Chromium.
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_sample: Path) -> Iterator[str]:
+    """The built sample, served over HTTP on 127.0.0.1; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(built_sample / "site"))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from conftest import RunKb, article, commit_all, hash_of, statuses, translation, write_kb
 from playwright.sync_api import Browser
-from test_browser import browser  # noqa: F401 - the module's Chromium fixture
 
 from kb_tools import frontmatter
 from kb_tools.memory import Memory
@@ -76,7 +75,7 @@ def test_approve_refuses_a_translation_that_fails_qa(tmp_path: Path, run_kb: Run
     assert statuses(root)["zh"]["times.md"].status == "untracked"
 
 
-def test_review_site_highlights_the_changed_block(tmp_path: Path, run_kb: RunKb, browser: Browser) -> None:  # noqa: F811
+def test_review_site_highlights_the_changed_block(tmp_path: Path, run_kb: RunKb, browser: Browser) -> None:
     root = center(tmp_path)
     write_kb(root, {"docs/zh/times.md": translation("处理时间", "\n\n".join(ZH) + "\n", hash_of(root, "times.md"))})
     commit_all(root, "reviewed")

@@ -200,6 +200,7 @@ def test_titles_are_text_in_nav_header_home_related_and_search(tmp_path: Path) -
         "docs/en/wallet/fees.md": article(evil, body, description='fees" onmouseover="window.__pwned = 1'),
         "docs/en/wallet/limits.md": article("Withdrawal limits", "Withdrawal limits depend on the network fees.\n"),
         "docs/en/wallet/times.md": article("Withdrawal times", "Withdrawals take minutes; fees vary.\n"),
+        "locales/helpcenter.yml": "promoted: [wallet/fees.md]\n",  # the home page lists it
     }, languages=("en", "zh"), extra=THEME)
     shutil.copytree(REPO / "overrides", root / "overrides")
     write_kb(root, {"docs/zh/wallet/fees.md": translation("<script>window.__pwned = 1</script>网络费用 {{ config }}",

@@ -28,6 +28,7 @@ from kb_tools.errors import KbError
 from kb_tools.scan import scan
 
 log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
+FALLBACK = "kb-fallback"  # the Material page status of a page shown in the source language
 
 
 class _Raw(base.BaseConfigOption[Any]):
@@ -77,6 +78,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.has_template["partials/alternate.html"]:
             config.extra["alternate"] = True
         config.extra["kb_languages"] = [(other, i18n.language_name(other)) for other in self.settings.languages]
+        # Material marks a nav entry whose page has meta.status with a badge titled extra.status[status]:
+        # pages shown in the source language get one, named in the reader's language (on_page_markdown).
+        config.extra["status"] = {**(config.extra.get("status") or {}),
+                                  FALLBACK: i18n.language_name(self.settings.source_language, lang)}
+        toc = config.mdx_configs.get("toc")
+        if isinstance(toc, dict) and toc.get("permalink"):
+            toc.setdefault("permalink_title", self.edition.gettext(edition.PERMALINK_TITLE))
         config.site_name = html.escape(self.edition.site_name or config.site_name or "")  # text, as titles are
         return config
 
@@ -138,12 +146,21 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             page.meta.setdefault("template", "home.html")
         if rel not in self.edition.pages:
             return markdown
+        if self.edition.badge(rel):
+            page.meta["status"] = FALLBACK
         return self.edition.markdown(rel, markdown)
 
     def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
         """What our templates show: notice, fallback language, alternates, dates, contact data."""
         context["kb"] = self.edition.context(page.file.src_uri)  # type: ignore[typeddict-unknown-key]
+        return context
+
+    def on_template_context(self, context: TemplateContext, /, *, template_name: str,
+                            config: MkDocsConfig) -> TemplateContext | None:
+        """The 404 page (a theme template, not a page) gets kb's context too: its language list and switcher."""
+        if template_name == "404.html":
+            context["kb"] = self.edition.context("404.html")  # type: ignore[typeddict-unknown-key]
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
