@@ -164,6 +164,7 @@ def _policy(raw: Any, where: str) -> Policy:
     if bad:
         raise ConfigError(f"{where}.fail_on: {bad[0]!r} is not a rule: use any of {', '.join(POLICY_RULES)}")
     stale_blocks = raw.get("stale_blocks", Policy.stale_blocks)
+    stale_blocks = "off" if stale_blocks is False else stale_blocks  # YAML reads a bare off as false
     if stale_blocks not in STALE_BLOCKS:
         raise ConfigError(f"{where}.stale_blocks: {stale_blocks!r} is not valid: use {' or '.join(STALE_BLOCKS)}")
     return Policy(publish, tuple(fail_on), stale_blocks)
