@@ -48,7 +48,9 @@ def sample_with_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     httpd.server_close()
 
 
-def test_the_stale_zh_page_shows_the_changed_paragraph_in_english(sample_with_history: str, page: Page) -> None:
+def test_the_stale_zh_page_shows_the_changed_paragraph_in_english(
+    sample_with_history: str, page: Page,  # noqa: F811  (the fixture imported from test_browser)
+) -> None:
     for size in ({"width": 1280, "height": 900}, PHONE):
         page.set_viewport_size(size)
         page.goto(f"{sample_with_history}/zh/account/reset-password/")
@@ -66,7 +68,9 @@ def test_the_stale_zh_page_shows_the_changed_paragraph_in_english(sample_with_hi
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
 
-def test_each_kind_of_notice_looks_different_and_fits_a_phone(server: str, built_sample: Path, page: Page) -> None:
+def test_each_kind_of_notice_looks_different_and_fits_a_phone(
+    server: str, built_sample: Path, page: Page,  # noqa: F811  (fixtures imported from test_browser)
+) -> None:
     in_review = next(e.rel for e in status.compute(scan(built_sample))["ko"] if e.status == "machine")
     pages = {**NOTICE_PAGES, "in-review": "ko/" + in_review[: -len(".md")] + "/"}
     looks = {}
