@@ -11,6 +11,7 @@ import yaml
 
 from kb_tools.errors import ConfigError
 
+STALE_BLOCKS = ("source", "off")  # source: changed blocks from the current source; off: the whole translation
 POLICY_RULES = ("invalid", "orphan", "untracked", "stale", "machine", "missing", "stale-critical", "missing-critical")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -29,6 +30,7 @@ class Policy:
 
     publish_machine: bool = True  # show machine drafts to readers (else the source)
     fail_on: tuple[str, ...] = ("invalid", "stale-critical")
+    stale_blocks: str = "source"  # a stale translation's changed blocks: shown from the source, or off (whole page)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Option:
 OPTIONS = (
     Option("source_language", (str,), "en", "the language articles are written in, e.g. en"),
     Option("languages", (list,), None, "every language of the help center, e.g. [en, zh, ja]"),
-    Option("policies", (dict,), None, "per language (or default): publish_machine and fail_on"),
+    Option("policies", (dict,), None, "per language (or default): publish_machine, fail_on and stale_blocks"),
     Option("language", (str, type(None)), None, "the language one build publishes (kb build sets it)"),
     Option("feedback_url", (str, type(None)), None, 'where "Was this helpful?" answers are posted'),
     Option("search", (bool,), True, "false: no search index in the site"),
@@ -161,4 +163,8 @@ def _policy(raw: Any, where: str) -> Policy:
     bad = [rule for rule in fail_on if rule not in POLICY_RULES] if isinstance(fail_on, list) else [fail_on]
     if bad:
         raise ConfigError(f"{where}.fail_on: {bad[0]!r} is not a rule: use any of {', '.join(POLICY_RULES)}")
-    return Policy(publish, tuple(fail_on))
+    stale_blocks = raw.get("stale_blocks", Policy.stale_blocks)
+    stale_blocks = "off" if stale_blocks is False else stale_blocks  # YAML reads a bare off as false
+    if stale_blocks not in STALE_BLOCKS:
+        raise ConfigError(f"{where}.stale_blocks: {stale_blocks!r} is not valid: use {' or '.join(STALE_BLOCKS)}")
+    return Policy(publish, tuple(fail_on), stale_blocks)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from babel.support import NullTranslations
 
-from kb_tools import git, i18n, locale_data, reader, search
+from kb_tools import frontmatter, git, i18n, locale_data, reader, search
 from kb_tools.locale_data import HelpCenterData
 from kb_tools.model import HelpCenter
 from kb_tools.reader import PagePlan, page_url
@@ -147,27 +147,54 @@ class Edition:
         """A UI string in this language."""
         return self.translations.gettext(message)
 
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """A UI string in this language for n of something."""
+        return self.translations.ngettext(singular, plural, n)
+
     def admonition_titles(self) -> dict[str, str]:
         """Default admonition titles in this language."""
         return {kind: self.gettext(title) for kind, title in ADMONITION_TITLES.items()}
 
     def markdown(self, rel: str, text: str | None = None) -> str:
-        """The Markdown a page publishes: a translation gets its source's anchors and translated titles."""
+        """The Markdown a page publishes: a translation gets its source's anchors and translated titles,
+        a stale one shown block by block its changed blocks from the source (text: the body MkDocs read)."""
         page = self.pages[rel]
-        if text is None:
-            text = page.file.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        whole = _read(page.file)
+        text = whole if text is None else text
         source = self.center.source(rel)
         if page.fallback or source is None or self.lang == self.source_lang:
             return text
+        if page.plan.blocks:
+            return self._mixed(rel, body_only=text != whole)
         source_blocks, titles = self.center.with_blocks(source).blocks, self.admonition_titles()
         doc = self.center.docs[self.lang].get(rel)
-        if doc is not None and doc.parsed is not None:
+        if doc is not None and doc.parsed is not None and whole.endswith(text):
             # The scan read this file's blocks: reuse them when text is its body, as MkDocs passes it.
-            whole = page.file.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-            if whole.endswith(text):
-                first_line = whole.count("\n") - text.count("\n") + 1
-                return reader.localize(text, source_blocks, titles, doc.parsed, first_line)
+            first_line = whole.count("\n") - text.count("\n") + 1
+            return reader.localize(text, source_blocks, titles, doc.parsed, first_line)
         return reader.localize(text, source_blocks, titles)
+
+    def _mixed(self, rel: str, body_only: bool) -> str:
+        """A stale translation block by block: unchanged blocks translated, changed ones from the source."""
+        page = self.pages[rel]
+        source = self.center.with_blocks(self.center.source(rel))  # type: ignore[arg-type]
+        doc = self.center.with_blocks(self.center.docs[self.lang][rel])
+        source_text, whole = _read(self.center.settings.root / source.path), _read(page.file)
+        label = reader.from_source_label(self._from_source_label(page.plan.changed_on), self.lang)
+        lines = reader.mix(source_text.split("\n"), source.blocks, whole.split("\n"), doc.blocks,
+                           page.plan.blocks, label, self.source_lang)
+        body = "\n".join(lines[frontmatter.split(source_text).body_line - 1 :])
+        body = reader.localize(body, source.blocks, self.admonition_titles())
+        if body_only:
+            return body
+        return whole[: len(whole) - len(frontmatter.split(whole).body)] + body
+
+    def _from_source_label(self, changed_on: str) -> str:
+        values = {"language": i18n.language_name(self.source_lang, self.lang),
+                  "date": i18n.long_date(changed_on, self.lang) if changed_on else ""}
+        if changed_on:
+            return self.gettext("Shown in %(language)s: changed on %(date)s") % values
+        return self.gettext("Shown in %(language)s: changed since this translation was made") % values
 
     def notice_text(self, rel: str) -> tuple[str, str]:
         """A page's notice as (title, text) in this language; ('', '') when it has none."""
@@ -179,6 +206,8 @@ class Edition:
         shown_in = _("Shown in %(language)s") % {"language": source_name}
         if notice == "machine":
             return _("Machine translation"), _("This article was machine translated and has not been reviewed yet.")
+        if notice == "stale" and page.plan.from_source:
+            return _("Partly shown in %(language)s") % {"language": source_name}, self._from_source_notice(page.plan)
         if notice == "stale":
             text = _("The original article was updated on %(date)s.") % {"date": changed} if changed \
                 else _("The original article has been updated.")
@@ -196,9 +225,24 @@ class Edition:
                 "language": i18n.language_name(self.lang), "source": source_name}
         return "", ""
 
+    def _from_source_notice(self, plan: PagePlan) -> str:
+        """How many blocks below are shown from the source, and since when."""
+        values = {"num": plan.from_source, "language": i18n.language_name(self.source_lang, self.lang),
+                  "date": i18n.long_date(plan.changed_on, self.lang) if plan.changed_on else ""}
+        if plan.changed_on:
+            return self.ngettext(
+                "%(num)d paragraph below is shown in %(language)s because it changed on %(date)s.",
+                "%(num)d paragraphs below are shown in %(language)s because they changed on %(date)s.",
+                plan.from_source) % values
+        return self.ngettext(
+            "%(num)d paragraph below is shown in %(language)s because it changed after this translation was made.",
+            "%(num)d paragraphs below are shown in %(language)s because they changed after this translation "
+            "was made.", plan.from_source) % values
+
     def context(self, rel: str) -> dict[str, Any]:
         """What kb's templates show on a page (the `kb` variable of overrides/)."""
         page = self.pages.get(rel)
+        notice_title, notice_text = self.notice_text(rel) if page else ("", "")
         return {
             "lang": self.lang,
             "source_lang": self.source_lang,
@@ -209,6 +253,9 @@ class Edition:
             "feedback_url": self.center.settings.feedback_url,
             "data": self.data,
             "notice": page.plan.notice if page and self.lang != self.source_lang else "",
+            "notice_title": notice_title,
+            "notice_text": notice_text,
+            "from_source": page.plan.from_source if page else 0,
             "changed_on": i18n.long_date(page.plan.changed_on, self.lang) if page and page.plan.changed_on else "",
             "fallback": bool(page and page.fallback and self.lang != self.source_lang),
             "updated": i18n.long_date(page.updated, self.lang) if page and page.updated else "",
@@ -240,6 +287,8 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
         doc = center.docs[shown_lang][rel]
         file = settings.root / doc.path
         updated = dates.get(doc.path, "")
+        if plan.notice == "stale" and not plan.show_source and doc.translation and doc.translation.reviewed_on:
+            updated = doc.translation.reviewed_on  # the translation's date: a stale page is not as new as its source
         if not updated and file.is_file():  # not committed yet
             updated = dt.date.fromtimestamp(file.stat().st_mtime).isoformat()
         pages[rel] = Page(rel, page_url(rel), plan, shown_lang, file, doc.title, updated,
@@ -248,3 +297,7 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
     assets.update({rel: settings.docs_dir / lang for rel in center.assets[lang]})
     return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),
                    i18n.translations(settings.root, lang), reader.left_out(center), reader.fallbacks(center))
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")

@@ -68,7 +68,7 @@ def update(root: Path, languages: tuple[str, ...], check: bool = False) -> dict[
         catalog.update(pot)
         if not check:
             _write(path, catalog)
-        untranslated[lang] = [str(m.id) for m in catalog if m.id and (not m.string or m.fuzzy)]
+        untranslated[lang] = [_first(m.id) for m in catalog if m.id and (not all(_forms(m.string)) or m.fuzzy)]
     return untranslated
 
 
@@ -113,6 +113,16 @@ def long_date(iso: str, lang: str) -> str:
         return format_date(dt.date.fromisoformat(iso), format="long", locale=lang.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
         return iso
+
+
+def _forms(string: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's translations: one, or one per plural form."""
+    return (string or "",) if string is None or isinstance(string, str) else tuple(string)
+
+
+def _first(message_id: str | tuple[str, ...] | list[str]) -> str:
+    """A message's id, or its singular for a plural message."""
+    return message_id if isinstance(message_id, str) else message_id[0]
 
 
 def _read(path: Path, lang: str | None) -> Catalog:

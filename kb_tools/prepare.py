@@ -87,8 +87,9 @@ def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: s
         read_original = edition.gettext("Read the original in %(language)s") % {
             "language": i18n.language_name(edition.source_lang, edition.lang)}
         original = "../" * page.url.count("/") + f"../{edition.source_lang}/{page.url}"
-        parts.append(f'<div class="admonition kb-notice kb-notice--{page.plan.notice}" role="note">\n'
-                     f'<p class="admonition-title">{html.escape(notice_title)}</p>\n'
+        parts.append(f'<div class="admonition kb-notice kb-notice--{page.plan.notice}" role="note" '
+                     'aria-labelledby="kb-notice-title">\n'
+                     f'<p class="admonition-title" id="kb-notice-title">{html.escape(notice_title)}</p>\n'
                      f'<p>{html.escape(notice_text)} <a href="{html.escape(original)}" '
                      f'hreflang="{edition.source_lang}">{html.escape(read_original)}</a></p>\n</div>\n')
     parts.append(text.strip("\n") + "\n")

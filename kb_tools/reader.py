@@ -6,7 +6,10 @@ the tests and any other face apply the same rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import re
+import string
+from dataclasses import dataclass, replace
 
 from kb_tools import frontmatter, qa
 from kb_tools.blocks import Block, split_blocks
@@ -25,6 +28,14 @@ class PagePlan:
     show_source: bool  # publish the source-language text (a fallback) instead of the translation
     notice: str  # '' or one of NOTICES
     changed_on: str = ""  # ISO date the source changed, for stale notices ('' if unknown)
+    # A stale page shown block by block: for each block of the current source, the translation block
+    # that still translates it, or -1 where the source's own block is shown. () shows the translation whole.
+    blocks: tuple[int, ...] = ()
+
+    @property
+    def from_source(self) -> int:
+        """How many blocks of a stale page are shown from the current source."""
+        return self.blocks.count(-1)
 
 
 def plan(center: HelpCenter, lang: str) -> dict[str, PagePlan]:
@@ -36,12 +47,14 @@ def plan(center: HelpCenter, lang: str) -> dict[str, PagePlan]:
     if lang == center.settings.source_language:
         return {rel: PagePlan(rel, False, "") for rel, doc in center.docs[lang].items() if doc.readable}
     entries = explain_stale(center, compute(center, (lang,)))[lang]
-    publish_machine = center.settings.policy(lang).publish_machine
+    policy = center.settings.policy(lang)
     plans = {}
     for entry in entries:
         if entry.status == "orphan":
             continue
-        page = _plan(entry, publish_machine, _failed_qa(center, lang, entry.rel))
+        page = _plan(entry, policy.publish_machine, _failed_qa(center, lang, entry.rel))
+        if page.notice == "stale" and policy.stale_blocks == "source":
+            page = replace(page, blocks=_stale_blocks(center, entry))
         source = center.source(entry.rel)
         if page.show_source and not (source and source.readable):
             continue
@@ -59,6 +72,36 @@ def _failed_qa(center: HelpCenter, lang: str, rel: str) -> bool:
     """Whether kb draft recorded QA problems (not only warnings) in the translation's translation.qa."""
     doc = center.docs[lang].get(rel)
     return bool(doc and doc.translation and qa.withholds(doc.translation.qa))
+
+
+def _stale_blocks(center: HelpCenter, entry: Entry) -> tuple[int, ...]:
+    source, doc = center.source(entry.rel), center.docs[entry.lang][entry.rel]
+    assert source is not None
+    return stale_blocks(center.with_blocks(doc).blocks, entry.made_from, center.with_blocks(source).blocks)
+
+
+def stale_blocks(translated: tuple[Block, ...], made_from: tuple[Block, ...], source: tuple[Block, ...]
+                 ) -> tuple[int, ...]:
+    """For each block of the current source, the translation block that still translates it, or -1.
+
+    The translation lines up with made_from (the source version it was made from) by position, as QA
+    and the review site pair them; made_from's blocks then match the current source's by content, as
+    `kb diff` does: an unchanged block keeps its translation, a changed or added one is shown from the
+    source, and a removed one's translation is dropped. () when the blocks do not line up (or history
+    does not hold made_from): kb does not guess, the page shows the translation whole.
+    """
+    if not made_from or [_shape(b) for b in translated] != [_shape(b) for b in made_from]:
+        return ()
+    pairs = [-1] * len(source)
+    matcher = difflib.SequenceMatcher(None, [b.key for b in made_from], [b.key for b in source], autojunk=False)
+    for i, j, size in matcher.get_matching_blocks():
+        pairs[j : j + size] = range(i, i + size)
+    return tuple(pairs)
+
+
+def _shape(block: Block) -> tuple[str, int, str]:
+    """What a translation keeps of its source block: kind, heading level, admonition type or code language."""
+    return block.kind, block.level, block.info
 
 
 def _plan(entry: Entry, publish_machine: bool, failed_qa: bool = False) -> PagePlan:
@@ -148,3 +191,77 @@ def fallbacks(center: HelpCenter) -> dict[str, set[str]]:
         found[lang] = {entry.rel for entry in report.get(lang, []) if entry.status != "orphan"
                        and _plan(entry, publish_machine, _failed_qa(center, lang, entry.rel)).show_source}
     return found
+
+
+_ITEM_START = re.compile(r"^\s*(?:[-*+]|\d+[.)])(?:[ \t]+|$)")
+_ATX = re.compile(r"^(\s{0,3}#{1,6}[ \t]+)(.*?)(\s*\{[^}]*\})?\s*$")
+_CELL_BAR = re.compile(r"(?<!\\)\|(?=(?:[^`]*`[^`]*`)*[^`]*$)")  # a cell border: not escaped, not in `code`
+_PUNCTUATION = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
+
+
+def from_source_label(text: str, lang: str) -> str:
+    """The label of a block shown from the source, as inline HTML that no Markdown rule reads into.
+
+    Every ASCII punctuation mark becomes a character reference: a translated label with `*`, `|`,
+    `<` or `[` stays text, in a paragraph, a list item or a table cell alike.
+    """
+    return f'<span class="kb-from-source__label" lang="{lang}">{text.translate(_PUNCTUATION)}</span>'
+
+
+def mix(source_lines: list[str], source_blocks: tuple[Block, ...], translated_lines: list[str],
+        translated_blocks: tuple[Block, ...], pairs: tuple[int, ...], label: str, source_lang: str) -> list[str]:
+    """A stale page's lines: the current source's, each block that still has a translation replaced by
+    it (pairs, from stale_blocks), the others marked as shown in source_lang with label.
+
+    Lines are whole files (block.line - 1 indexes them); the source's structure (lists, tables,
+    admonitions, code fences) stays as it is, so every block renders where the source has it.
+    """
+    lines = list(source_lines)
+    for block, pair in reversed(list(zip(source_blocks, pairs, strict=True))):
+        span = slice(block.line - 1, max(block.end, block.line))
+        if pair >= 0:
+            lines[span] = _moved(translated_lines, translated_blocks[pair], lines[span.start])
+        else:
+            lines[span] = _marked(block, lines[span], label, source_lang)
+    return lines
+
+
+def _moved(lines: list[str], block: Block, target: str) -> list[str]:
+    """A translation block's lines, indented as the source line they take the place of."""
+    own = lines[block.line - 1 : max(block.end, block.line)]
+    have, want = _indent(own[0]), _indent(target)
+    return [want + line[len(have):] if line.startswith(have) else line for line in own]
+
+
+def _marked(block: Block, lines: list[str], label: str, lang: str) -> list[str]:
+    """A source block's lines, marked as shown in the source language: text wrapped in place where
+    the block is running text, else a label of its own just before it (headings, code, quotes...)."""
+    opening = f'<span class="kb-from-source" lang="{lang}">'
+    first = lines[0]
+    if block.kind == "item" or (block.kind == "paragraph" and not first.lstrip().startswith(">")):
+        lead = _ITEM_START.match(first) if block.kind == "item" else None
+        cut = lead.end() if lead else len(_indent(first))
+        lines = [first[:cut] + opening + label + " " + first[cut:], *lines[1:]]
+        tail = lines[-1].rstrip()
+        return [*lines[:-1], tail + (" " if tail.endswith("\\") else "") + "</span>"]
+    if block.kind == "row":
+        return [_marked_row(first, opening, label)]
+    heading = _ATX.match(first) if block.kind == "heading" else None
+    if heading and heading.group(2):
+        text = _without_closing_hashes(heading.group(2))
+        lines = [f"{heading.group(1)}{opening}{text}</span>{heading.group(3) or ''}", *lines[1:]]
+    return ["", _indent(first) + label, "", *lines]
+
+
+def _marked_row(row: str, opening: str, label: str) -> str:
+    """A table row with each cell's text wrapped, the label in the first cell."""
+    text = row.strip()
+    inner = text[1 if text.startswith("|") else 0 : -1 if text.endswith("|") and not text.endswith("\\|") else None]
+    cells = [cell.strip() for cell in _CELL_BAR.split(inner)]
+    marked = [f"{opening}{label + ' ' if i == 0 else ''}{cell}</span>" if cell or i == 0 else ""
+              for i, cell in enumerate(cells)]
+    return _indent(row) + "| " + " | ".join(marked) + " |"
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]

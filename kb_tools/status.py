@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kb_tools.blocks import Block
 from kb_tools.git import SHALLOW, Git
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
@@ -25,6 +26,7 @@ class Entry:
     reasons: tuple[str, ...] = ()  # for invalid: the errors; for stale: notes on history
     changes: tuple[Change, ...] = ()  # for stale: the source blocks changed since
     source_changed_on: str = ""  # for stale: when the source changed, from git
+    made_from: tuple[Block, ...] = ()  # for stale: the blocks of the source version translated (() if unknown)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as plain data for `--format json`."""
@@ -78,7 +80,7 @@ def compute(center: HelpCenter, languages: tuple[str, ...] | None = None) -> dic
 def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[str, list[Entry]]:
     """Fill in, for stale entries, which source blocks changed and when, from git history."""
     git = Git(center.settings.root)
-    found: dict[tuple[str, str], tuple[tuple[Change, ...], str, tuple[str, ...]]] = {}
+    found: dict[tuple[str, str], _Explained] = {}
     result = {}
     for lang, entries in report.items():
         explained = []
@@ -90,25 +92,27 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[st
                 key = (entry.rel, doc.translation.source_hash)
                 if key not in found:
                     found[key] = _explain(git, center, source, doc)
-                changed, date, reasons = found[key]
-                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons)
+                changed, date, reasons, made_from = found[key]
+                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=made_from)
             explained.append(entry)
         result[lang] = explained
     return result
 
 
-def _explain(git: Git, center: HelpCenter, source: Document, doc: Document
-             ) -> tuple[tuple[Change, ...], str, tuple[str, ...]]:
+_Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]]  # changes, date, notes, blocks
+
+
+def _explain(git: Git, center: HelpCenter, source: Document, doc: Document) -> _Explained:
     assert doc.translation is not None
     if git.prefix is None:
-        return (), "", ("not in a git repository: cannot tell which paragraphs changed",)
+        return (), "", ("not in a git repository: cannot tell which paragraphs changed",), ()
     source = center.with_blocks(source)
     version = find_version(git, source, doc.translation.source_hash)
     if version is None:
         note = f"git history holds no version of {source.path} with hash {doc.translation.source_hash}"
         why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
-        return (), "", (f"{note}: {why}",)
-    return tuple(changes(version.document, source)), version.changed_on, ()
+        return (), "", (f"{note}: {why}",), ()
+    return tuple(changes(version.document, source)), version.changed_on, (), version.document.blocks
 
 
 def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: dict[str, Any]) -> dict[str, Any]:
