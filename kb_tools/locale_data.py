@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from kb_tools.errors import ConfigError
+from kb_tools.verify import Official, parse_official
 
 HELPCENTER_FILE = "locales/helpcenter.yml"
 
@@ -29,7 +30,7 @@ class HelpCenterData:
 
     categories: dict[str, str] = field(default_factory=dict)  # folder -> name, in display order
     contact: tuple[Channel, ...] = ()
-    official: tuple[str, ...] = ()
+    official: tuple[Official, ...] = ()  # checkable: kb_tools/verify.py reads each entry
 
 
 def load(root: Path, lang: str, source_language: str) -> HelpCenterData:
@@ -58,4 +59,33 @@ def load(root: Path, lang: str, source_language: str) -> HelpCenterData:
                 text(c.get("hours", ""), f"contact[{i}].hours"), text(c.get("response", ""), f"contact[{i}].response"))
         for i, c in enumerate(data.get("contact") or [])
     )
-    return HelpCenterData(categories, contact, tuple(str(o) for o in data.get("official") or []))
+    return HelpCenterData(categories, contact, _official(path, data.get("official")))
+
+
+def _official(path: Path, entries: Any) -> tuple[Official, ...]:
+    """The official channels, every entry that cannot be understood reported at once, with its line."""
+    if not entries:
+        return ()
+    if not isinstance(entries, list):
+        raise ConfigError(f"{HELPCENTER_FILE}:{_lines(path)[0] if _lines(path) else 1}: official: is not a list: "
+                          "write one channel per line, e.g. - https://nimbusx.example")
+    lines = _lines(path)
+    found, errors = [], []
+    for i, entry in enumerate(entries):
+        try:
+            found.append(parse_official(entry))
+        except ConfigError as exc:
+            errors.append(f"{HELPCENTER_FILE}:{lines[i] if i < len(lines) else 1}: official: {exc}")
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return tuple(found)
+
+
+def _lines(path: Path) -> list[int]:
+    """The line of each item of official: (the list itself first when it is not a list)."""
+    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
+        if key.value == "official":
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            return [item.start_mark.line + 1 for item in items]
+    return []
