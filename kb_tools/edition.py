@@ -98,7 +98,8 @@ class Edition:
             return self._generated
         pages = {}
         if self.data.official:
-            articles = [(page.url, page.title) for rel, page in sorted(self.pages.items())
+            articles = [(page.url, page.title, page.shown_lang if page.fallback else "")
+                        for rel, page in sorted(self.pages.items())
                         if rel.startswith(verify.SAFETY_FOLDER + "/")]
             contact = [(channel.name, channel.link) for channel in self.data.contact]
             pages[verify.PAGE] = GeneratedPage(

@@ -333,9 +333,9 @@ CALLOUT_TEXT = N_("Check whether a link, e-mail address, phone number or account
 
 
 def page_markdown(official: tuple[Official, ...], gettext: Any, contact: list[tuple[str, str]],
-                  articles: list[tuple[str, str]]) -> str:
+                  articles: list[tuple[str, str, str]]) -> str:
     """The verify page's body (Markdown with raw HTML, directory URLs): contact and articles are
-    (name, link) and (url under the site, title) in the page's language."""
+    (name, link) and (url under the site, title, its language when not the page's: '')."""
     _ = gettext
     e = html.escape
     payload = {**data(official), "strings": {key: _(text) for key, text in STRINGS.items()}}
@@ -343,11 +343,12 @@ def page_markdown(official: tuple[Official, ...], gettext: Any, contact: list[tu
     advice = [e(_("Do not reply, click its links or call it back.")),
               e(_("Never share your password, 2FA codes or seed phrase: our staff will never ask for them."))]
     if contact:
-        links = ", ".join(f'<a href="{e(link)}">{e(name)}</a>' for name, link in contact)
-        advice.append(e(_("Report it to us through an official channel:")) + " " + links)
+        links = "".join(f'<li><a href="{e(link)}">{e(name)}</a></li>' for name, link in contact)
+        advice.append(e(_("Report it to us through an official channel:")) + f"<ul>{links}</ul>")
     if articles:
-        links = ", ".join(f'<a href="../{e(url)}">{e(title)}</a>' for url, title in articles)
-        advice.append(e(_("Read how these scams work:")) + " " + links)
+        links = "".join(f'<li><a href="../{e(url)}"{f" lang={e(lang)!r}" if lang else ""}>{e(title)}</a></li>'
+                        for url, title, lang in articles)
+        advice.append(e(_("Read how these scams work:")) + f"<ul>{links}</ul>")
     items = "".join(f"<li>{item}</li>" for item in advice)
     channels = "".join(f"<li><code>{e(o.label)}</code></li>" for o in official)
     return "\n\n".join([
