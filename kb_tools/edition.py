@@ -14,18 +14,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import yaml
 from babel.support import NullTranslations
 
-from kb_tools import frontmatter, git, i18n, locale_data, reader, search
+from kb_tools import frontmatter, git, i18n, locale_data, reader, search, verify
+from kb_tools.i18n import N_
 from kb_tools.locale_data import HelpCenterData
 from kb_tools.model import HelpCenter
 from kb_tools.reader import PagePlan, page_url
-
-
-def N_(message: str) -> str:  # the gettext marker Babel extracts
-    """Mark a string for the catalogs; it is translated where it is shown."""
-    return message
-
 
 # Default admonition titles, translated so that a zh page says 注意, not "Note".
 ADMONITION_TITLES = {
@@ -56,6 +52,24 @@ class Page:
         return self.plan.show_source
 
 
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A page kb writes itself, not an article: the verify page (later, category pages).
+
+    Not in the search index, related articles or the sitemap: those read articles only.
+    """
+
+    title: str
+    markdown: str  # the body: Markdown, raw HTML allowed; links written for directory URLs
+    template: str = ""  # a theme template for the page's meta `template:` ('' for the default)
+    assets: tuple[tuple[str, Path], ...] = ()  # (rel under the site, file) the page needs next to it
+
+    def text(self) -> str:
+        """The page's Markdown file: front matter (title, template) and body."""
+        meta = {"title": self.title, **({"template": self.template} if self.template else {})}
+        return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + self.markdown
+
+
 @dataclass
 class Edition:
     """The site of one language."""
@@ -67,6 +81,7 @@ class Edition:
     data: HelpCenterData
     translations: NullTranslations
     left_out: dict[str, str] = field(default_factory=dict)  # rel -> why no page shows it (its source is invalid)
+    _generated: dict[str, GeneratedPage] | None = field(default=None, init=False, repr=False, compare=False)
     fallbacks: dict[str, set[str]] = field(default_factory=dict)  # lang -> the articles its site shows in the source's
 
     def badge(self, rel: str) -> str:
@@ -142,6 +157,25 @@ class Edition:
         if home and not home.fallback and home.title:
             return home.title
         return self.center.settings.site_name
+
+    def generated(self) -> dict[str, GeneratedPage]:
+        """The pages kb writes itself, by rel path (verify.md, account/index.md); an article at the same path wins."""
+        if self._generated is not None:
+            return self._generated
+        pages = {}
+        if self.data.official:
+            articles = [(page.url, page.title, page.shown_lang if page.fallback else "")
+                        for rel, page in sorted(self.pages.items())
+                        if rel.startswith(verify.SAFETY_FOLDER + "/")]
+            contact = [(channel.name, channel.link) for channel in self.data.contact]
+            pages[verify.PAGE] = GeneratedPage(
+                self.gettext(verify.TITLE), verify.page_markdown(self.data.official, self.gettext, contact, articles),
+                assets=((verify.ASSET_REL, verify.ASSET),))
+        for category in self.categories():  # a page per category: the breadcrumb and the home's cards link it
+            pages[f"{category['folder']}/index.md"] = GeneratedPage(category["name"],
+                                                                   self.category_markdown(category["folder"]))
+        self._generated = {rel: page for rel, page in pages.items() if rel not in self.pages}
+        return self._generated
 
     def gettext(self, message: str) -> str:
         """A UI string in this language."""
@@ -243,6 +277,7 @@ class Edition:
         """What kb's templates show on a page (the `kb` variable of overrides/)."""
         page = self.pages.get(rel)
         notice_title, notice_text = self.notice_text(rel) if page else ("", "")
+        verify_url = reader.page_url(verify.PAGE) if verify.PAGE in self.generated() else ""
         return {
             "lang": self.lang,
             "source_lang": self.source_lang,
@@ -267,7 +302,8 @@ class Edition:
             "ticket_url": self.ticket_url(rel),
             "category": rel.split("/")[0] if "/" in rel else "",
             "article": page is not None and rel != "index.md",
-            "verify_url": "",
+            "verify_url": verify_url,  # '' when the help center lists no official channels
+            "verify_callout": bool(verify_url and page and rel.startswith(verify.SAFETY_FOLDER + "/")),
         }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from kb_tools.errors import ConfigError
+from kb_tools.verify import Official, parse_official
 
 HELPCENTER_FILE = "locales/helpcenter.yml"
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
@@ -35,7 +36,7 @@ class HelpCenterData:
     descriptions: dict[str, str] = field(default_factory=dict)  # folder -> what the category covers
     promoted: tuple[str, ...] = ()  # articles the home page puts first, e.g. account/log-in.md
     contact: tuple[Channel, ...] = ()
-    official: tuple[str, ...] = ()
+    official: tuple[Official, ...] = ()  # checkable: kb_tools/verify.py reads each entry
     ticket_form: str = ""  # the ticket form's URL; {url} and {title} are filled in with the article's
 
 
@@ -78,5 +79,33 @@ def load(root: Path, lang: str, source_language: str) -> HelpCenterData:
                                text(c.get("hours", ""), f"{where}.hours"),
                                text(c.get("response", ""), f"{where}.response"), hours.strip().lower()))
     return HelpCenterData(categories, descriptions, tuple(str(rel) for rel in data.get("promoted") or []),
-                          tuple(contact), tuple(str(o) for o in data.get("official") or []),
-                          str(data.get("ticket_form") or ""))
+                          tuple(contact), _official(path, data.get("official")), str(data.get("ticket_form") or ""))
+
+
+def _official(path: Path, entries: Any) -> tuple[Official, ...]:
+    """The official channels, every entry that cannot be understood reported at once, with its line."""
+    if not entries:
+        return ()
+    if not isinstance(entries, list):
+        raise ConfigError(f"{HELPCENTER_FILE}:{_lines(path)[0] if _lines(path) else 1}: official: is not a list: "
+                          "write one channel per line, e.g. - https://nimbusx.example")
+    lines = _lines(path)
+    found, errors = [], []
+    for i, entry in enumerate(entries):
+        try:
+            found.append(parse_official(entry))
+        except ConfigError as exc:
+            errors.append(f"{HELPCENTER_FILE}:{lines[i] if i < len(lines) else 1}: official: {exc}")
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return tuple(found)
+
+
+def _lines(path: Path) -> list[int]:
+    """The line of each item of official: (the list itself first when it is not a list)."""
+    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
+        if key.value == "official":
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            return [item.start_mark.line + 1 for item in items]
+    return []

@@ -19,10 +19,11 @@ from typing import Any
 import yaml
 
 from kb_tools import config as config_mod
-from kb_tools import frontmatter, i18n
+from kb_tools import frontmatter, i18n, verify
 from kb_tools.edition import Edition
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
+from kb_tools.reader import page_url
 
 MANIFEST = "edition.json"
 
@@ -67,10 +68,17 @@ def _write(edition: Edition, out: Path) -> None:
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(folder / rel, target)
+    for rel, generated in sorted(edition.generated().items()):  # pages kb writes itself: the verify page
+        write_atomic(docs / rel, generated.text())
+        for asset, path in generated.assets:
+            (docs / asset).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, docs / asset)
     manifest = {
         "lang": edition.lang, "source_lang": edition.source_lang, "site_name": edition.site_name,
         "languages": list(edition.center.settings.languages), "categories": edition.data.categories,
         "pages": pages,
+        "generated": [{"path": rel, "url": page_url(rel), "title": generated.title}
+                      for rel, generated in sorted(edition.generated().items())],
     }
     write_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     write_atomic(out / "mkdocs.yml", yaml.safe_dump(_mkdocs_config(edition), allow_unicode=True, sort_keys=False))
@@ -93,6 +101,14 @@ def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: s
                      f'<p>{html.escape(notice_text)} <a href="{html.escape(original)}" '
                      f'hreflang="{edition.source_lang}">{html.escape(read_original)}</a></p>\n</div>\n')
     parts.append(text.strip("\n") + "\n")
+    context = edition.context(rel)
+    if context["verify_callout"]:
+        up = "../" * page.url.count("/")
+        parts.append(f'<div class="admonition tip kb-verify-callout">\n'
+                     f'<p class="admonition-title">{html.escape(edition.gettext(verify.CALLOUT_TITLE))}</p>\n'
+                     f'<p>{html.escape(edition.gettext(verify.CALLOUT_TEXT))} '
+                     f'<a href="{html.escape(up + context["verify_url"])}">'
+                     f'{html.escape(edition.gettext(verify.TITLE))}</a></p>\n</div>\n')
     if page.related:
         up = "../" * page.url.count("/")
         items = "".join(f'<li><a href="{html.escape(up + url)}">{html.escape(title)}</a>{_badge(edition, badge)}</li>'
@@ -123,12 +139,11 @@ def _mkdocs_config(edition: Edition) -> dict[str, Any]:
     theme["language"] = edition.lang
     nav: list[Any] = []
     sections: dict[str, list[Any]] = {}
-    for rel, page in sorted(edition.pages.items()):
+    titles = {rel: page.title for rel, page in edition.pages.items()}
+    titles.update({rel: generated.title for rel, generated in edition.generated().items()})
+    for rel in sorted(titles, key=lambda rel: (rel.count("/") > 0, not rel.endswith("index.md"), rel)):
         folder = rel.split("/")[0] if "/" in rel else ""
-        if not folder:
-            nav.append({page.title or rel: rel})
-        else:
-            sections.setdefault(folder, []).append({page.title or rel: rel})
+        (sections.setdefault(folder, []) if folder else nav).append({titles[rel] or rel: rel})
     order = list(edition.data.categories)
     for folder in sorted(sections, key=lambda f: (order.index(f) if f in order else len(order), f)):
         nav.append({edition.data.categories.get(folder, folder): sections[folder]})

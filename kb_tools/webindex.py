@@ -31,7 +31,8 @@ from whoosh.scoring import bm25
 
 from kb_tools import i18n, query, reader, search
 from kb_tools.blocks import CJK, slugify
-from kb_tools.edition import N_, Edition
+from kb_tools.edition import Edition
+from kb_tools.i18n import N_
 
 FOLDER = "kb-search"
 ASSETS = (Path(__file__).parent / "assets" / "kb-search.js", Path(__file__).parent / "assets" / "kb-search.css")

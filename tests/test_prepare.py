@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from conftest import copy_sample
 
 from kb_tools.cli import main
@@ -51,3 +52,23 @@ def test_prepare_never_replaces_a_folder_it_did_not_write(tmp_path: Path, capsys
     assert (out / "notes.txt").read_text() == "keep me"
     assert main(["--config", str(root / "mkdocs.yml"), "prepare", "ja", str(tmp_path / "ja")]) == 0
     assert main(["--config", str(root / "mkdocs.yml"), "prepare", "ja", str(tmp_path / "ja")]) == 0  # its own: replaced
+
+
+def test_a_prepared_edition_has_the_verify_page(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = copy_sample(tmp_path / "kb")
+    out = tmp_path / "ja-edition"
+    assert main(["--config", str(root / "mkdocs.yml"), "prepare", "ja", str(out)]) == 0
+    manifest = json.loads((out / "edition.json").read_text(encoding="utf-8"))
+    assert {"path": "verify.md", "url": "verify/", "title": "公式チャネルの確認"} in manifest["generated"]
+    assert {"path": "account/index.md", "url": "account/", "title": "アカウントとログイン"} in manifest["generated"]
+    assert "verify.md" not in {page["path"] for page in manifest["pages"]}  # not an article
+    verify = (out / "docs/verify.md").read_text(encoding="utf-8")
+    assert verify.startswith("---\ntitle: 公式チャネルの確認\n---\n") and 'id="kb-verify-data"' in verify
+    assert '<script src="../assets/kb-verify.js">' in verify and (out / "docs/assets/kb-verify.js").is_file()
+    nav = yaml.safe_load((out / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    assert {"公式チャネルの確認": "verify.md"} in nav
+    account = next(section["アカウントとログイン"] for section in nav if "アカウントとログイン" in section)
+    assert account[0] == {"アカウントとログイン": "account/index.md"}  # the category's page opens its section
+    phishing = (out / "docs/safety/recognize-phishing.md").read_text(encoding="utf-8")
+    assert 'class="admonition tip kb-verify-callout"' in phishing and 'href="../../verify/"' in phishing
+    assert "kb-verify-callout" not in (out / "docs/security/enable-2fa.md").read_text(encoding="utf-8")

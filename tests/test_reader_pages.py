@@ -174,3 +174,19 @@ def test_nothing_on_a_zh_page_is_left_in_english(server: str, page: Page) -> Non
     footer = page.locator(".md-copyright").inner_text()
     assert "构建" in footer and "Made with" not in footer
     assert page.title() == "如何重置密码 - Nimbus 帮助中心"
+
+
+def test_a_category_page_lists_its_articles_and_the_breadcrumb_leads_there(server: str, page: Page) -> None:
+    page.goto(f"{server}/zh/deposits-withdrawals/withdraw-crypto/")
+    page.locator(".md-path a", has_text="充值与提币").click()
+    assert page.url == f"{server}/zh/deposits-withdrawals/"
+    assert page.locator(".md-content h1").inner_text() == "充值与提币"
+    items = page.locator(".kb-article-list > li")
+    assert items.count() == 5
+    fallback = items.filter(has=page.locator(f'a[href$="{FALLBACK.split("/")[1]}/"]'))
+    assert fallback.locator("a").inner_text() == EN_TITLE and fallback.locator(".kb-badge").inner_text() == "英语"
+    page.locator(".kb-article-list a", has_text="如何提币").click()
+    assert page.url == f"{server}/zh/deposits-withdrawals/withdraw-crypto/"
+    page.goto(f"{server}/zh/")
+    page.locator(".kb-category__name", has_text="充值与提币").click()
+    assert page.url == f"{server}/zh/deposits-withdrawals/"

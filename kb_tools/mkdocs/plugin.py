@@ -113,6 +113,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for rel, folder in sorted(self.edition.assets.items()):
             if files.get_file_from_path(rel) is None:
                 files.append(File(rel, str(folder), config.site_dir, config.use_directory_urls))
+        for rel, generated in sorted(self.edition.generated().items()):  # pages kb writes: the verify page
+            files.append(File.generated(config, rel, content=generated.text()))
+            for asset, path in generated.assets:
+                if files.get_file_from_path(asset) is None:
+                    files.append(File.generated(config, asset, abs_src_path=str(path)))
         return files
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:
