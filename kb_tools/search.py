@@ -19,7 +19,7 @@ import shutil
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +318,12 @@ def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iter
         if doc is None or not doc.readable:
             continue
         status = page.notice or "current"
-        fields = _fields(center.with_blocks(doc), lang, status)
+        doc = center.with_blocks(doc)
+        if page.blocks:  # a stale page shown block by block: index what it shows, never an outdated block
+            source = center.with_blocks(center.source(rel))  # type: ignore[arg-type]
+            doc = replace(doc, parsed=tuple(doc.blocks[pair] if pair >= 0 else block
+                                            for block, pair in zip(source.blocks, page.blocks, strict=True)))
+        fields = _fields(doc, lang, status)
         draft = center.docs[lang].get(rel)
         if page.show_source and draft and draft.readable and lang != center.settings.source_language:
             # The site shows the source (a stale critical article, a draft in review): let readers

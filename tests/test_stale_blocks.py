@@ -168,3 +168,14 @@ def test_a_label_stays_text() -> None:
     assert reader.from_source_label("a*b_|<c>[d]", "zh") == (
         '<span class="kb-from-source__label" lang="zh">a&#42;b&#95;&#124;&#60;c&#62;&#91;d&#93;</span>')
 
+
+
+def test_search_shows_what_the_stale_page_shows_never_the_outdated_number(stale_center: Path) -> None:
+    from kb_tools import search
+    from kb_tools.scan import scan
+
+    center = scan(config.load(stale_center / "mkdocs.yml"))
+    documents = dict(search.documents(center, "zh", reader.plan(center, "zh")))
+    body = documents["password.md"]["body"]
+    assert CHANGED_EN in body and "最近 3 次" not in body  # the changed paragraph as the page shows it
+    assert "密码保护您的账户。" in body  # the rest as translated
