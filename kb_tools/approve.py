@@ -14,6 +14,7 @@ from kb_tools.errors import KbError
 from kb_tools.fsutil import read_only, write_atomic
 from kb_tools.git import user_name
 from kb_tools.glossary import Glossary
+from kb_tools.layout import Layout
 from kb_tools.memory import Memory, with_meta
 from kb_tools.model import HelpCenter
 from kb_tools.status import entry_for
@@ -43,7 +44,7 @@ def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: G
     """Mark each translation reviewed by `by` today against the current source; untracked ones are adopted."""
     results = []
     for raw in rels:
-        rel = raw.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{center.settings.source_language}/")
+        rel = Layout(center.settings).rel_of(raw, lang, center.settings.source_language)
         entry = entry_for(center, lang, rel) if rel in center.docs[lang] or center.source(rel) else None
         if entry is None or entry.status in ("missing", "orphan", "invalid"):
             why = {"missing": "no translation yet: write one or run kb draft",

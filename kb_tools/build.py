@@ -18,6 +18,7 @@ from kb_tools import config as config_mod
 from kb_tools import git
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
+from kb_tools.layout import Layout
 from kb_tools.siteroot import write_root
 
 STAMP_DIR = ".kb-cache/build"  # <lang>.stamp: the hash of the inputs site/<lang>/ was built from (not published)
@@ -106,15 +107,21 @@ def is_current(settings: config_mod.Settings, lang: str) -> bool:
 def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     """A hash of everything a language's site is made from: an equal hash means nothing to rebuild."""
     digest = hashlib.sha256()
-    folders = [settings.docs_dir / lang, settings.docs_dir / settings.source_language,
-               settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
+    layout = Layout(settings)
+    articles = [settings.root / path for other in dict.fromkeys((lang, settings.source_language))
+                for _entry, _rel, path in layout.walk(other)]
+    folders = [settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
                settings.root / "search" / "synonyms", settings.root / "search" / "stopwords"]
-    files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml"))]
+    files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml")),
+             *sorted(articles)]
     for folder in folders:
         if folder.is_dir():
             files += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in files:
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError:  # a broken symlink: the scan reports it
+            continue
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     digest.update(git.head(settings.root).encode())  # stale notices and dates come from git history
     digest.update(os.environ.get("KB_BUILDER", "mkdocs").encode())  # the builder face that made it

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from kb_tools import glossary as glossary_mod
 from kb_tools import qa
 from kb_tools.errors import Problem, Severity
+from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter
 from kb_tools.status import entry_for
 
@@ -36,7 +37,7 @@ def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Gloss
     source = center.source(doc.rel)
     src_lang = center.settings.source_language
     if entry.status == "orphan":
-        return [Problem(doc.path, 1, f"orphan: no source docs/{src_lang}/{doc.rel}",
+        return [Problem(doc.path, 1, f"orphan: no source {Layout(center.settings).path(src_lang, doc.rel)}",
                         "delete it, or move it to the path of its source", "warning")]
     if entry.status == "invalid" or source is None:
         return []
@@ -74,6 +75,7 @@ def _duplicates(lang: str, docs: dict[str, Document]) -> list[Problem]:
 def _links(center: HelpCenter, doc: Document) -> list[Problem]:
     """Broken links, anchors and images; a link to an article missing in this language falls back."""
     src_lang = center.settings.source_language
+    files = Layout(center.settings)
     found = []
     for block in doc.blocks:
         for raw in qa.link_targets(block):
@@ -95,14 +97,15 @@ def _links(center: HelpCenter, doc: Document) -> list[Problem]:
             if rel.endswith(".md"):
                 linked = center.docs[doc.lang].get(rel) or center.docs[src_lang].get(rel)
                 if linked is None:
-                    found.append(Problem(doc.path, block.line, f"broken link '{raw}': no article docs/{src_lang}/{rel}",
+                    found.append(Problem(doc.path, block.line, f"broken link '{raw}': no article "
+                                         f"{files.path(src_lang, rel)}",
                                          "fix the path, or write that article"))
                 elif anchor and anchor not in _anchors(center, rel, doc.lang):
                     found.append(Problem(doc.path, block.line, f"broken link '{raw}': no heading #{anchor} in {rel}",
                                          "link to an existing heading, or drop the #anchor"))
             elif rel not in center.assets[doc.lang] and rel not in center.assets[src_lang]:
                 found.append(Problem(doc.path, block.line, f"missing image or file '{raw}'",
-                                     f"add docs/{src_lang}/{rel} or fix the path"))
+                                     f"add {files.path(src_lang, rel)} or fix the path"))
     return found
 
 

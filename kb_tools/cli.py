@@ -24,6 +24,7 @@ from kb_tools import checks, config, model, scaffold, status
 from kb_tools.cache import CACHE_DIR
 from kb_tools.errors import KbError, Problem
 from kb_tools.history import word_diff
+from kb_tools.layout import Layout
 from kb_tools.scan import scan
 
 out = Console(highlight=False, soft_wrap=True)
@@ -391,9 +392,10 @@ def _approve(settings: config.Settings, args: argparse.Namespace) -> int:
 def _diff(settings: config.Settings, args: argparse.Namespace) -> int:
     lang = _target_language(settings, args.language)
     center = scan(settings)
-    rel = args.path.removeprefix(f"docs/{lang}/").removeprefix(f"docs/{settings.source_language}/")
+    files = Layout(settings)
+    rel = files.rel_of(args.path, lang, settings.source_language)
     if center.source(rel) is None:
-        raise KbError(f"no source article docs/{settings.source_language}/{rel}")
+        raise KbError(f"no source article {files.path(settings.source_language, rel)}")
     entry = status.explain_stale(center, {lang: [status.entry_for(center, lang, rel)]})[lang][0]
     if entry.status in ("missing", "untracked", "invalid"):
         out.print(f"{entry.path}: {entry.status}: no translation made from a known source version to compare with",
@@ -477,7 +479,7 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools.mkdocs.runner import serve  # imports MkDocs: only for the commands that need it
 
     lang = _language(settings, args.lang or settings.source_language)
-    watch = [str(p) for p in (settings.docs_dir, settings.root / "locales") if p.exists()]
+    watch = [str(p) for p in (*Layout(settings).every_folder(), settings.root / "locales") if p.exists()]
     serve(str(args.config), lang, args.dev_addr, watch)
     return 0
 

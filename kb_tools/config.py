@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from kb_tools import layout as layout_mod
 from kb_tools.errors import ConfigError
 
 STALE_BLOCKS = ("source", "off")  # source: changed blocks from the current source; off: the whole translation
@@ -52,6 +53,7 @@ OPTIONS = (
     Option("search", (bool,), True, "false: no search index in the site"),
     Option("related", (bool,), True, "false: no related articles under each article"),
     Option("llm", (dict, type(None)), None, "the LLM engine's settings: {url, model, attempts, price_in, price_out}"),
+    Option("layout", (str, dict), "folder", f"where each language's files are: {layout_mod.EXAMPLE}"),
 )
 
 
@@ -73,6 +75,7 @@ class Settings:
     related: bool = True
     llm: dict[str, Any] = field(default_factory=dict)  # the LLM engine's settings (kb_tools/llm.py checks them)
     config_file: Path | None = None  # the mkdocs.yml these settings were read from
+    layout: layout_mod.Spec = field(default_factory=layout_mod.Spec)  # where each language keeps its files
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -142,6 +145,12 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
             policies[lang] = _policy(raw, f"{where}.policies.{lang}")
         except ConfigError as exc:
             errors.append(str(exc))
+    spec = layout_mod.Spec()
+    if "layout" in values:
+        try:
+            spec = layout_mod.parse(values["layout"], f"{where}.layout")
+        except ConfigError as exc:
+            errors.append(str(exc))
     language = values.get("language")
     if language is not None and language not in languages:
         errors.append(f"{where}.language: {language!r} is not one of {languages}")
@@ -150,7 +159,7 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
     return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies,
                     language=language, feedback_url=values.get("feedback_url"),
                     search=values.get("search", True), related=values.get("related", True),
-                    llm=values.get("llm") or {})
+                    llm=values.get("llm") or {}, layout=spec)
 
 
 def _policy(raw: Any, where: str) -> Policy:

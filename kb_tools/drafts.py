@@ -29,6 +29,7 @@ from kb_tools.fsutil import read_only, write_atomic
 from kb_tools.git import SHALLOW, Git, dirty_files
 from kb_tools.glossary import Glossary
 from kb_tools.history import find_version
+from kb_tools.layout import Layout
 from kb_tools.memory import Memory, segment, with_meta
 from kb_tools.model import Document, HelpCenter
 from kb_tools.scan import read_document
@@ -97,12 +98,12 @@ def harvest(center: HelpCenter, lang: str, memory: Memory) -> list[str]:
 def plan(center: HelpCenter, lang: str, memory: Memory, engine: Engine, glossary: Glossary,
          paths: tuple[str, ...] = (), only: str | None = None) -> tuple[list[Job], list[str]]:
     """The articles to draft (missing and stale, or `only` one of them), and those skipped with why."""
-    wanted = {path.removeprefix(f"docs/{center.settings.source_language}/").removeprefix(f"docs/{lang}/")
-              for path in paths}
+    files = Layout(center.settings)
+    wanted = {files.rel_of(path, center.settings.source_language, lang) for path in paths}
     unknown = wanted - set(center.docs[center.settings.source_language])
     if unknown:
-        raise KbError(f"no source article {sorted(unknown)[0]}: give paths inside docs/"
-                          f"{center.settings.source_language}/")
+        raise KbError(f"no source article {sorted(unknown)[0]}: give paths inside "
+                      f"{files.place(center.settings.source_language)}")
     jobs, skipped = [], []
     for entry in compute(center, (lang,))[lang]:
         if entry.status not in ("missing", "stale") or (only and entry.status != only):
@@ -180,11 +181,12 @@ def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine
     A read-only file or folder fails its article (before anything is sent for it), not the run.
     """
     root = center.settings.root
-    dirty = set() if force else dirty_files(root, center.settings.docs_dir / lang)
+    files = Layout(center.settings)
+    dirty = set() if force else dirty_files(root, *files.folders(lang))
     outcomes = []
     with _language_lock(root, lang):
         for job in jobs:
-            target = center.settings.docs_dir / lang / job.rel
+            target = files.file(lang, job.rel)
             shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
             locked = read_only(target)
             if shown in dirty:
@@ -308,7 +310,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     if source.tags:
         meta["tags"] = list(source.tags)
     body = "\n".join(lines).strip("\n") + "\n"
-    draft_doc = read_document(source.path.replace(f"/{source.lang}/", f"/{lang}/", 1), lang, job.rel,
+    draft_doc = read_document(Layout(center.settings).path(lang, job.rel), lang, job.rel,
                               _file_text({**meta, "translation": translation}, body).encode(), False)
     problems = [qa.note(f"draft line {p.line}", p) for p in qa.check(source, draft_doc, glossary)]
     if problems or untranslated:

@@ -19,6 +19,7 @@ from babel.support import NullTranslations
 
 from kb_tools import frontmatter, git, i18n, locale_data, reader, search, verify
 from kb_tools.i18n import N_
+from kb_tools.layout import Layout
 from kb_tools.locale_data import HelpCenterData
 from kb_tools.model import HelpCenter
 from kb_tools.reader import PagePlan, page_url
@@ -77,7 +78,7 @@ class Edition:
     center: HelpCenter
     lang: str
     pages: dict[str, Page]  # rel -> page; orphans are left out
-    assets: dict[str, Path]  # rel -> the folder it is published from (the language's own, or the source's)
+    assets: dict[str, Path]  # rel -> the file it is published from (the language's own, or the source's)
     data: HelpCenterData
     translations: NullTranslations
     left_out: dict[str, str] = field(default_factory=dict)  # rel -> why no page shows it (its source is invalid)
@@ -312,7 +313,7 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
     settings = center.settings
     source_lang = settings.source_language
     plans = reader.plan(center, lang)
-    dates = git.last_changed(settings.root, settings.docs_dir)
+    dates = git.last_changed(settings.root, *Layout(settings).every_folder())
     related_map: dict[str, list[tuple[str, str]]] = {}
     if related:
         search.update(center, lang, plans)  # only what changed since the last build
@@ -329,8 +330,8 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
             updated = dt.date.fromtimestamp(file.stat().st_mtime).isoformat()
         pages[rel] = Page(rel, page_url(rel), plan, shown_lang, file, doc.title, updated,
                           tuple(other for other, _title in related_map.get(rel, [])))
-    assets = {rel: settings.docs_dir / source_lang for rel in center.assets[source_lang]}
-    assets.update({rel: settings.docs_dir / lang for rel in center.assets[lang]})
+    assets = {rel: settings.root / path for rel, path in center.assets[source_lang].items()}
+    assets.update({rel: settings.root / path for rel, path in center.assets[lang].items()})
     return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),
                    i18n.translations(settings.root, lang), reader.left_out(center), reader.fallbacks(center))
 

@@ -72,10 +72,10 @@ class Git:
         return _run(self.root, "cat-file", "blob", f"{commit}:{self.prefix}{path}")
 
 
-def last_changed(root: Path, folder: Path) -> dict[str, str]:
-    """path (relative to root) -> ISO date of the newest commit that changed it, for every file in folder."""
+def last_changed(root: Path, *folders: Path) -> dict[str, str]:
+    """path (relative to root) -> ISO date of the newest commit that changed it, for every file in the folders."""
     # Each commit prints as NUL, date, NUL, then its file names, the first after a newline, each ended by NUL.
-    output = _run(root, "log", "-z", "--format=%x00%cs", "--name-only", "--relative", "--", str(folder))
+    output = _run(root, "log", "-z", "--format=%x00%cs", "--name-only", "--relative", "--", *map(str, folders))
     fields = _fields(output or b"")
     dates: dict[str, str] = {}
     date, first, index = "", False, 0
@@ -92,10 +92,11 @@ def last_changed(root: Path, folder: Path) -> dict[str, str]:
     return dates
 
 
-def dirty_files(root: Path, folder: Path) -> set[str]:
-    """Files under folder with uncommitted changes (or untracked), as paths relative to root."""
+def dirty_files(root: Path, *folders: Path) -> set[str]:
+    """Files under the folders with uncommitted changes (or untracked), as paths relative to root."""
     prefix = Git(root).prefix
-    output = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", str(folder))
+    output = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
+                  *map(str, folders))
     if prefix is None or output is None:
         return set()
     found, fields, index = set(), _fields(output), 0

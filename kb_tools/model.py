@@ -72,7 +72,7 @@ class HelpCenter:
 
     settings: Settings
     docs: dict[str, dict[str, Document]]  # lang -> rel -> document
-    assets: dict[str, set[str]]  # lang -> rel paths of images and other files
+    assets: dict[str, dict[str, str]]  # lang -> rel -> file (relative to the root) of images and other files
     problems: list[Problem]  # problems outside any one document
 
     def source(self, rel: str) -> Document | None:

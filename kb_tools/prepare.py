@@ -64,10 +64,10 @@ def _write(edition: Edition, out: Path) -> None:
             "updated": page.updated, "related": [{"url": url, "title": t, "badge": badge}
                                                        for url, t, badge in map(edition.link, page.related)],
         })
-    for rel, folder in sorted(edition.assets.items()):
+    for rel, path in sorted(edition.assets.items()):
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(folder / rel, target)
+        shutil.copyfile(path, target)
     for rel, generated in sorted(edition.generated().items()):  # pages kb writes itself: the verify page
         write_atomic(docs / rel, generated.text())
         for asset, path in generated.assets:

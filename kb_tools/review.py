@@ -26,6 +26,7 @@ from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.git import last_changed
 from kb_tools.history import Change
 from kb_tools.i18n import language_name
+from kb_tools.layout import Layout
 from kb_tools.model import HelpCenter
 from kb_tools.status import STATUSES, Entry, compute, counts, explain_stale
 
@@ -169,7 +170,7 @@ def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.
     langs = languages or center.settings.targets
     report = explain_stale(center, compute(center, langs))
     glossary, _ = glossary_mod.load(center.settings.root)
-    dates = last_changed(center.settings.root, center.settings.docs_dir)
+    dates = last_changed(center.settings.root, *Layout(center.settings).every_folder())
     env = Environment(loader=PackageLoader("kb_tools", "templates/review"), autoescape=select_autoescape())
     env.globals.update(diff=word_diff_html, language_name=language_name, show=show)
     board = dashboard(center, report, today)

@@ -9,17 +9,20 @@ import yaml
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
+from kb_tools.layout import Layout
 
 
 def new_article(settings: Settings, rel: str, title: str, description: str = "", tags: list[str] | None = None,
                 critical: bool = False) -> Path:
     """Create docs/<source>/<rel> with front matter; refuses to overwrite an existing file."""
-    rel = rel.removeprefix(f"docs/{settings.source_language}/")
+    files = Layout(settings)
+    rel = files.rel_of(rel, settings.source_language)
     if not rel.endswith(".md"):
         rel += ".md"
-    path = settings.docs_dir / settings.source_language / rel
+    path = files.file(settings.source_language, rel)
     if ".." in Path(rel).parts or Path(rel).is_absolute():
-        raise KbError(f"{rel}: must be a path inside docs/{settings.source_language}/, e.g. security/passkeys.md")
+        raise KbError(f"{rel}: must be a path inside {files.place(settings.source_language)}, "
+                      "e.g. security/passkeys.md")
     if path.exists():
         raise KbError(f"{path}: already exists: choose another path or edit that article")
     if not title.strip():

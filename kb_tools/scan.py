@@ -7,7 +7,6 @@ import errno
 import logging
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from kb_tools.blocks import split_blocks
 from kb_tools.cache import CACHE_DIR, ScanCache, Stamp
 from kb_tools.config import Settings
 from kb_tools.errors import Problem
+from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter, TranslationInfo, TranslationStatus, source_hash
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def _translation_info(block: dict[str, Any]) -> TranslationInfo:
 
 
 def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> HelpCenter:
-    """Read docs/<lang>/ for every language; unchanged files come from the cache.
+    """Read every language's files, where the layout keeps them; unchanged files come from the cache.
 
     With blocks=False documents come without their blocks, which is all `kb status` needs:
     the blocks are most of the cache, and loading them would cost most of its time.
@@ -136,17 +136,16 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
     cache = ScanCache(settings.root / CACHE_DIR if use_cache else None)
     fresh: dict[str, tuple[Stamp, Document]] = {}
     docs: dict[str, dict[str, Document]] = {}
-    assets: dict[str, set[str]] = {}
+    assets: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
-    docs_root = settings.docs_dir.resolve()
-    base = _display(settings.root, settings.docs_dir)
+    files = Layout(settings)
+    top = files.top.resolve()
     for lang in settings.languages:
-        docs[lang], assets[lang] = {}, set()
+        docs[lang], assets[lang] = {}, {}
         is_source = lang == settings.source_language
-        for entry, rel in _walk(settings.docs_dir / lang):
-            path = f"{base}/{lang}/{rel}"
+        for entry, rel, path in files.walk(lang):
             if entry.is_symlink():
-                refused = _refused_symlink(Path(entry.path), docs_root)
+                refused = _refused_symlink(Path(entry.path), top)
                 if refused:
                     problems.append(Problem(path, 1, *refused))
                     continue
@@ -155,7 +154,7 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                                             "move the folder here, or remove the link", "warning"))
                     continue
             if not rel.endswith(".md"):
-                assets[lang].add(rel)
+                assets[lang][rel] = path
                 continue
             try:
                 stat = entry.stat()
@@ -169,11 +168,7 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                 continue
             fresh[path] = (stamp, document)
             docs[lang][rel] = document if blocks else document.without_blocks()
-    for folder in settings.docs_dir.iterdir() if settings.docs_dir.is_dir() else []:
-        if folder.is_dir() and folder.name not in settings.languages:
-            problems.append(Problem(_display(settings.root, folder), 1,
-                                    f"folder '{folder.name}' is not a configured language",
-                                    "add it to plugins.kb.languages in mkdocs.yml, or move it out of docs/"))
+    problems += files.problems()
     cache.update(fresh)
     return HelpCenter(settings, docs, assets, problems)
 
@@ -192,27 +187,3 @@ def _refused_symlink(link: Path, docs_root: Path) -> tuple[str, str] | None:
     if target.is_dir() and link.parent.resolve().is_relative_to(target):
         return f"symlink loop: the folder it points at ({os.readlink(link)}) contains it", "remove the link"
     return None
-
-
-def _walk(lang_dir: Path) -> Iterator[tuple[os.DirEntry[str], str]]:
-    """Every file and symlink under lang_dir (folders are entered, symlinked ones not), with its posix path."""
-    if not lang_dir.is_dir():
-        return
-    stack = [(str(lang_dir), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, f"{prefix}{entry.name}/"))
-                else:
-                    yield entry, prefix + entry.name
-
-
-def _display(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from kb_tools import config, edition, i18n, webindex
 from kb_tools.errors import KbError
+from kb_tools.layout import Layout
 from kb_tools.scan import scan
 
 log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
@@ -64,7 +66,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self.edition = edition.compute(scan(self.settings), lang, related=self.settings.related)
         except KbError as exc:
             raise PluginError(str(exc)) from None
-        config.docs_dir = str(docs_root / lang)
+        config.docs_dir = str(Layout(self.settings).home(lang))  # what MkDocs walks; on_files keeps what is ours
         config.theme["language"] = lang
         if config.site_url:
             config.site_url = f"{config.site_url.rstrip('/')}/{lang}/"
@@ -89,30 +91,25 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
-        """Publish exactly the edition's pages and assets: fallbacks from the source folder, no orphans.
+        """Publish exactly the edition's pages and assets, each from its own file: fallbacks, no orphans.
 
-        MkDocs found its files by walking docs/<lang>/ on its own, following every symlink; only
-        what the core's scan accepted is published: no file that is not valid Markdown text, no
-        symlink out of docs/ or in a loop.
+        MkDocs found its files by walking the language's folder on its own, following every symlink;
+        only what the core's scan accepted is published, from the file the layout says: no file that
+        is not valid Markdown text, no symlink out of docs/ or in a loop, no other language's file.
         """
-        pages, assets = self.edition.pages, self.edition.assets
+        wanted = {rel: page.file for rel, page in self.edition.pages.items()}
+        wanted.update(sorted(self.edition.assets.items()))  # pages first, in the edition's order: the nav's
         for file in list(files):
             if file.src_dir != config.docs_dir:  # the theme's files
                 continue
-            if file.src_uri not in pages and file.src_uri not in assets:
+            path = wanted.get(file.src_uri)
+            if path is None or file.abs_src_path != os.path.normpath(path):
                 files.remove(file)
         for reason in sorted(self.edition.left_out.values()):
             log.warning(f"{reason} (left out of the {self.lang} site)")
-        for rel, page in pages.items():
-            if page.shown_lang != self.lang:
-                existing = files.get_file_from_path(rel)
-                if existing is not None:
-                    files.remove(existing)
-                files.append(File(rel, str(self.settings.docs_dir / page.shown_lang), config.site_dir,
-                                  config.use_directory_urls))
-        for rel, folder in sorted(self.edition.assets.items()):
+        for rel, path in wanted.items():
             if files.get_file_from_path(rel) is None:
-                files.append(File(rel, str(folder), config.site_dir, config.use_directory_urls))
+                files.append(_file(rel, path, config))
         for rel, generated in sorted(self.edition.generated().items()):  # pages kb writes: the verify page
             files.append(File.generated(config, rel, content=generated.text()))
             for asset, path in generated.assets:
@@ -182,6 +179,14 @@ def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_confi
     settings = config.from_mapping(root, docs_dir, options)
     return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
                    config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"))
+
+def _file(rel: str, path: Path, config: MkDocsConfig) -> File:
+    """The MkDocs file that publishes path as rel: from its folder when the name is the same, else by its path."""
+    if path.as_posix().endswith(f"/{rel}"):
+        folder = path.as_posix()[: -len(rel) - 1]
+        return File(rel, folder, config.site_dir, config.use_directory_urls)
+    return File.generated(config, rel, abs_src_path=str(path))  # a suffixed file: x.zh.md published as x.md
+
 
 def _folder(item: Any) -> str:
     """The docs folder a nav section stands for ('' for a page)."""
