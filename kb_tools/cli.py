@@ -108,15 +108,25 @@ def _log_to_stderr(verbose: int) -> None:
 
 @command("status", "translation status per language",
          arg("languages", nargs="*", metavar="LANG"),
-         arg("--format", choices=["table", "json"], default="table"),
+         arg("--format", choices=["table", "json", "markdown"], default="table",
+             help="markdown: a pull-request comment, a table per language"),
+         arg("--since", default=None, metavar="REF",
+             help="with --format markdown: only articles whose source or translation changed since REF"),
          arg("--check", action="store_true", help="exit 1 when a language breaks its policy"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
     for lang in args.languages:
         _language(settings, lang)
+    if args.since is not None and args.format != "markdown":
+        raise KbError("--since works with --format markdown")
     center = scan(settings, blocks=False)
     report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None))
     broken = status.violations(center, report)
-    if args.format == "json":
+    if args.format == "markdown":
+        from kb_tools import prcomment
+
+        articles = prcomment.changed_articles(center, args.since) if args.since is not None else None
+        print(prcomment.comment(center, report, args.since, articles), end="")
+    elif args.format == "json":
         from kb_tools import review
 
         data = status.report_json(center, report, review.dashboard(center, report))
