@@ -35,6 +35,8 @@ def check(center: HelpCenter) -> list[Problem]:
     problems += center.problems
     src_lang = center.settings.source_language
     memo: dict[str, qa.Facts] = {}
+    folders = center.settings.template_folders() if any(d.template for ds in center.docs.values()
+                                                         for d in ds.values()) else ()
     for lang, docs in center.docs.items():
         for doc in docs.values():
             problems += doc.problems
@@ -42,7 +44,7 @@ def check(center: HelpCenter) -> list[Problem]:
         for doc in docs.values():
             found = []
             if doc.readable:
-                found += _template(center, doc)
+                found += _template(doc, folders)
                 found += _links(center, doc)
             if lang != src_lang:
                 found = _translation(center, doc, glossary, memo, found)
@@ -70,8 +72,7 @@ def has_template(name: str, folders: tuple[Path, ...]) -> bool:
     return any((Path(folder) / name).is_file() for folder in folders)
 
 
-def _template(center: HelpCenter, doc: Document) -> list[Problem]:
-    folders = center.settings.templates
+def _template(doc: Document, folders: tuple[Path, ...]) -> list[Problem]:
     if not doc.template or not folders or has_template(doc.template, folders):
         return []  # no theme known (kb run outside MkDocs' reach): nothing to judge against
     return [Problem(doc.path, doc.template_line, f"template '{doc.template}' is not in the theme",

@@ -75,7 +75,12 @@ class Settings:
     llm: dict[str, Any] = field(default_factory=dict)  # the LLM engine's settings (kb_tools/llm.py checks them)
     config_file: Path | None = None  # the mkdocs.yml these settings were read from
     checks: dict[str, str] = field(default_factory=dict)  # check name -> error, warning or off (kb check)
-    templates: tuple[Path, ...] = ()  # the theme's template folders, in MkDocs' order (() if unknown)
+    theme: Any = None  # mkdocs.yml's theme: as written (a name or a mapping)
+    templates: tuple[Path, ...] | None = None  # the theme's template folders when the builder gave them
+
+    def template_folders(self) -> tuple[Path, ...]:
+        """The theme's template folders, in MkDocs' order: the builder's, or found from mkdocs.yml (() if unknown)."""
+        return self.templates if self.templates is not None else theme_folders(self.root, self.theme)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -107,7 +112,7 @@ def load(config_file: Path) -> Settings:
     settings = from_mapping(config_file.parent, data.get("docs_dir") or "docs", options, name)
     return replace(settings, site_name=str(data.get("site_name") or ""), site_url=str(data.get("site_url") or ""),
                    site_dir=config_file.parent / str(data.get("site_dir") or "site"), config_file=config_file,
-                   templates=theme_folders(config_file.parent, data.get("theme")))
+                   theme=data.get("theme"))
 
 
 def theme_folders(root: Path, theme: Any) -> tuple[Path, ...]:
@@ -115,6 +120,7 @@ def theme_folders(root: Path, theme: Any) -> tuple[Path, ...]:
 
     The theme's folder is found from its `mkdocs.themes` entry point without importing it (the core
     never imports the builder); () when it cannot be found, and then no template is judged missing.
+    Reading the entry points takes a noticeable part of a second: only kb check asks.
     """
     from importlib.metadata import entry_points
     from importlib.util import find_spec

@@ -148,7 +148,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if isinstance(page.meta.get(key), str):
                 page.meta[key] = html.escape(page.meta[key])
         template = page.meta.get("template")
-        if template and not checks.has_template(str(template), self.settings.templates):
+        if template and not checks.has_template(str(template), self.settings.template_folders()):
             # A template the theme lacks would stop the whole language; kb check reports it as an error.
             log.warning(f"{page.file.src_uri}: template '{template}' is not in the theme: built with the default "
                         f"template (kb check reports it)")
