@@ -9,7 +9,7 @@ from __future__ import annotations
 from kb_tools import git
 from kb_tools.errors import KbError
 from kb_tools.model import HelpCenter
-from kb_tools.status import STATUSES, Entry, counts
+from kb_tools.status import Entry, counts
 
 SHOWN = ("stale", "missing", "machine", "untracked", "invalid", "orphan")  # what a reviewer may act on
 
@@ -48,7 +48,7 @@ def comment(center: HelpCenter, report: dict[str, list[Entry]], since: str | Non
         if lang == source_lang:
             continue
         rows = sorted((e for e in entries if e.status in SHOWN and (articles is None or e.rel in articles)),
-                      key=lambda e: (STATUSES.index(e.status), e.rel))
+                      key=lambda e: (SHOWN.index(e.status), e.rel))
         tally = counts(rows)
         summary = ", ".join(f"{tally[s]} {s}" for s in SHOWN if tally[s])
         lines.append(f"### {lang}: {summary or 'up to date'}")
