@@ -1,56 +1,120 @@
-"""`kb check`: everything a writer or translator can get wrong, all reported in one run."""
+"""`kb check`: everything a writer or translator can get wrong, all reported in one run.
+
+Every problem names the check that found it (errors.CHECKS); the help center's `checks:` setting
+makes a check an error, a warning or silent. A stale translation's differences from the current
+source are one problem: they are what being stale means, and kb draft or a reviewer fixes them together.
+"""
 
 from __future__ import annotations
 
 import posixpath
-from collections import defaultdict
-from urllib.parse import unquote
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from kb_tools import glossary as glossary_mod
 from kb_tools import qa
-from kb_tools.errors import Problem, Severity
+from kb_tools.errors import Problem
 from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter
 from kb_tools.status import entry_for
 
+# What a stale translation's differences are called in its one problem, by check: (one, many).
+_STALE_NOUNS = {
+    "anchors": ("heading anchor", "heading anchors"), "headings": ("heading layout", "heading layouts"),
+    "numbers": ("number", "numbers"), "urls": ("link target", "link targets"), "code": ("code block", "code blocks"),
+    "admonitions": ("admonition layout", "admonition layouts"), "terms": ("term", "terms"),
+    "glossary": ("glossary term", "glossary terms"), "blocks": ("block layout", "block layouts"),
+}
+
 
 def check(center: HelpCenter) -> list[Problem]:
-    """Every problem in the help center, sorted by file and line."""
+    """Every problem in the help center at the severity its check is set to, sorted by file and line."""
     glossary, problems = glossary_mod.load(center.settings.root)
     problems += center.problems
+    src_lang = center.settings.source_language
     memo: dict[str, qa.Facts] = {}
+    folders = center.settings.template_folders() if any(d.template for ds in center.docs.values()
+                                                         for d in ds.values()) else ()
     for lang, docs in center.docs.items():
         for doc in docs.values():
             problems += doc.problems
         problems += _duplicates(lang, docs)
         for doc in docs.values():
+            found = []
             if doc.readable:
-                problems += _links(center, doc)
-            if lang != center.settings.source_language:
-                problems += _translation(center, doc, glossary, memo)
-    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+                found += _template(doc, folders)
+                found += _links(center, doc)
+            if lang != src_lang:
+                found = _translation(center, doc, glossary, memo, found)
+            problems += found
+    return sorted(set(leveled(problems, center.settings.checks)), key=lambda p: (p.path, p.line, p.message))
+
+
+def leveled(problems: Iterable[Problem], levels: dict[str, str]) -> list[Problem]:
+    """Problems at the level their check is set to (levels: check -> error, warning or off)."""
+    found = []
+    for problem in problems:
+        level = levels.get(problem.check)
+        if level == "off":
+            continue
+        if level in ("error", "warning"):
+            problem = replace(problem, severity="error" if level == "error" else "warning")
+        found.append(problem)
+    return found
+
+
+def has_template(name: str, folders: tuple[Path, ...]) -> bool:
+    """Whether a page's `template:` is in one of the theme's template folders."""
+    if not name or ".." in name.split("/") or name.startswith("/"):
+        return False
+    return any((Path(folder) / name).is_file() for folder in folders)
+
+
+def _template(doc: Document, folders: tuple[Path, ...]) -> list[Problem]:
+    if not doc.template or not folders or has_template(doc.template, folders):
+        return []  # no theme known (kb run outside MkDocs' reach): nothing to judge against
+    return [Problem(doc.path, doc.template_line, f"template '{doc.template}' is not in the theme",
+                    "add it to the theme's custom_dir, or remove template: (until then the page is built with "
+                    "the default template)", "error", "template")]
 
 
 def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Glossary,
-                 memo: dict[str, qa.Facts]) -> list[Problem]:
+                 memo: dict[str, qa.Facts], found: list[Problem]) -> list[Problem]:
+    """A translation's own problems (found: its links and template) with its QA against the source."""
     entry = entry_for(center, doc.lang, doc.rel)
     source = center.source(doc.rel)
     src_lang = center.settings.source_language
     if entry.status == "orphan":
-        return [Problem(doc.path, 1, f"orphan: no source {Layout(center.settings).path(src_lang, doc.rel)}",
-                        "delete it, or move it to the path of its source", "warning")]
+        return [*found, Problem(doc.path, 1, f"orphan: no source {Layout(center.settings).path(src_lang, doc.rel)}",
+                                "delete it, or move it to the path of its source", "warning", "orphan")]
     if entry.status == "invalid" or source is None:
-        return []
-    found = []
+        return found
     if entry.status == "untracked":
         found.append(Problem(doc.path, 1, "untracked: no translation: block",
-                             f"review it against the source, then run: kb approve {doc.lang} {doc.rel}", "warning"))
+                             f"review it against the source, then run: kb approve {doc.lang} {doc.rel}", "warning",
+                             "untracked"))
     for note in doc.translation.qa if doc.translation else ():
         found.append(Problem(doc.path, 1, f"kb draft left a note: {note}",
-                             "resolve it, then delete it from translation.qa", "warning"))
-    # A stale translation is expected to differ from the changed source until it is updated.
-    severity: Severity = "warning" if entry.status == "stale" else "error"
-    return found + qa.check(source, doc, glossary, severity, memo)
+                             "resolve it, then delete it from translation.qa", "warning", "draft-notes"))
+    if entry.status != "stale":
+        return found + qa.check(source, doc, glossary, "error", memo)
+    # Stale: the structure of an older source is expected; markup it adds is not, and stays on its own.
+    everything = qa.check(source, doc, glossary, "warning", memo) + found
+    differences = [p for p in everything if p.check in _STALE_NOUNS]
+    kept = [p for p in everything if p.check not in _STALE_NOUNS]
+    differences = leveled(differences, center.settings.checks)  # a check set to off is not counted either
+    if not differences:
+        return kept
+    tally = Counter(check for check, _line in dict.fromkeys((p.check, p.line) for p in differences))  # by place
+    parts = ", ".join(f"{n} {_STALE_NOUNS[check][n != 1]}" for check, n in tally.most_common())
+    return [*kept, Problem(doc.path, min(p.line for p in differences),
+                           f"stale: {parts} differ{'s' if sum(tally.values()) == 1 else ''} from the current source",
+                           f"run kb draft {doc.lang} {doc.rel}, or review it against "
+                           f"{Layout(center.settings).path(src_lang, doc.rel)}",
+                           "warning", "stale")]
 
 
 def _duplicates(lang: str, docs: dict[str, Document]) -> list[Problem]:
@@ -64,52 +128,140 @@ def _duplicates(lang: str, docs: dict[str, Document]) -> list[Problem]:
     for group in by_title.values():
         for doc in group[1:]:
             found.append(Problem(doc.path, doc.title_line, f"duplicate title '{doc.title}', also in {group[0].path}",
-                                 "give each article its own title, or merge them"))
+                                 "give each article its own title, or merge them", "error", "duplicates"))
     for group in by_path.values():
         for doc in group[1:]:
             found.append(Problem(doc.path, 1, f"same path as {group[0].path} but for letter case",
-                                 "rename one: they collide on case-insensitive systems"))
+                                 "rename one: they collide on case-insensitive systems", "error", "duplicates"))
     return found
 
 
 def _links(center: HelpCenter, doc: Document) -> list[Problem]:
-    """Broken links, anchors and images; a link to an article missing in this language falls back."""
-    src_lang = center.settings.source_language
-    files = Layout(center.settings)
+    """Broken links, anchors and images; a link to an article missing in this language falls back.
+
+    A translation's link that its source has too is the source's problem, reported there once.
+    """
+    source = center.source(doc.rel) if doc.lang != center.settings.source_language else None
+    theirs = {t for b in source.blocks for t in qa.link_targets(b)} if source is not None and source.readable else set()
     found = []
     for block in doc.blocks:
         for raw in qa.link_targets(block):
-            if "://" in raw or raw.startswith(("mailto:", "tel:", "data:")):
+            if "://" in raw or raw.startswith(("mailto:", "tel:", "data:")) or raw in theirs:
                 continue
-            target, _, anchor = unquote(raw).partition("#")
-            target = target.split("?")[0]
-            if target.startswith("/"):
-                found.append(Problem(doc.path, block.line, f"absolute link '{raw}'",
-                                     "link to the file with a relative path, e.g. ../security/enable-2fa.md"))
-                continue
-            rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), target)) if target else doc.rel
-            if rel.startswith("../") or rel == "..":
-                found.append(Problem(doc.path, block.line, f"link '{raw}' leaves the language folder",
-                                     "link to a file inside docs/<lang>/ with a relative path"))
-                continue
-            if target.endswith("/") or not posixpath.splitext(rel)[1]:
-                rel = posixpath.join(rel, "index.md")
-            if rel.endswith(".md"):
-                linked = center.docs[doc.lang].get(rel) or center.docs[src_lang].get(rel)
-                if linked is None:
-                    found.append(Problem(doc.path, block.line, f"broken link '{raw}': no article "
-                                         f"{files.path(src_lang, rel)}",
-                                         "fix the path, or write that article"))
-                elif anchor and anchor not in _anchors(center, rel, doc.lang):
-                    found.append(Problem(doc.path, block.line, f"broken link '{raw}': no heading #{anchor} in {rel}",
-                                         "link to an existing heading, or drop the #anchor"))
-            elif rel not in center.assets[doc.lang] and rel not in center.assets[src_lang]:
-                found.append(Problem(doc.path, block.line, f"missing image or file '{raw}'",
-                                     f"add {files.path(src_lang, rel)} or fix the path"))
+            problem = _link(center, doc, raw, block.line)
+            if problem is not None:
+                found.append(problem)
     return found
+
+
+def _link(center: HelpCenter, doc: Document, raw: str, line: int) -> Problem | None:
+    """What is wrong with one link of doc, if anything."""
+    src_lang = center.settings.source_language
+    target, _, anchor = unquote(raw).partition("#")
+    target = target.split("?")[0]
+    lang = doc.lang
+    if target.startswith("/"):
+        lang, path = _site_path(center, doc.lang, target)
+        candidates = _url_files(path)
+    else:
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), target)) if target else doc.rel
+        if rel.startswith("../") or rel == "..":
+            return Problem(doc.path, line, f"link '{raw}' leaves the language folder",
+                           "link to a file inside docs/<lang>/ with a relative path", "error", "links")
+        if target.endswith("/") or not posixpath.splitext(rel)[1]:
+            rel = posixpath.join(rel, "index.md")
+        candidates = [rel]
+    for rel in candidates:
+        if rel.endswith(".md"):
+            if center.docs[lang].get(rel) or center.docs[src_lang].get(rel):
+                if anchor and anchor not in _anchors(center, rel, lang):
+                    return Problem(doc.path, line, f"broken link '{raw}': no heading #{anchor} in {rel}",
+                                   "link to an existing heading, or drop the #anchor", "error", "anchors")
+                return None
+            if rel.endswith("index.md") and _is_category(center, lang, rel[: -len("index.md")]):
+                return None  # a category page: kb writes it for every folder of articles
+        elif rel in center.assets[lang] or rel in center.assets[src_lang]:
+            return None
+    files = Layout(center.settings)
+    if not candidates[0].endswith(".md"):
+        return Problem(doc.path, line, f"missing image or file '{raw}'",
+                       f"add {files.path(src_lang, candidates[0])} or fix the path", "error", "images")
+    where = " or ".join(files.path(src_lang, rel) for rel in candidates)
+    fix = ("link to an existing article (its path on the site, or relative: ../security/enable-2fa.md), or write it"
+           if target.startswith("/") else "fix the path, or write that article")
+    return Problem(doc.path, line, f"broken link '{raw}': no article {where}", fix, "error", "links")
+
+
+def _site_path(center: HelpCenter, lang: str, target: str) -> tuple[str, str]:
+    """(language, path) of an absolute link: the site's own URL path and a language prefix taken off."""
+    settings = center.settings
+    path = target.lstrip("/")
+    base = urlsplit(settings.site_url).path.strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base):].lstrip("/")
+    first, _, rest = path.partition("/")
+    if first in settings.languages:
+        lang, path = first, rest
+    return lang, posixpath.normpath(path) + ("/" if path.endswith("/") else "") if path else ""
+
+
+def _url_files(path: str) -> list[str]:
+    """The files a site path can be published from: x/ is x.md or x/index.md, x.html is x.md."""
+    if path in ("", ".", "./"):
+        return ["index.md"]
+    stem, ext = posixpath.splitext(path.rstrip("/"))
+    if path.endswith("/") or not ext:
+        return [f"{path.rstrip('/')}.md", f"{path.rstrip('/')}/index.md"]
+    if ext == ".html":
+        return ["index.md" if stem == "index" else f"{stem.removesuffix('/index')}/index.md" if
+                stem.endswith("/index") else f"{stem}.md"]
+    return [path]
+
+
+def _is_category(center: HelpCenter, lang: str, folder: str) -> bool:
+    return bool(folder) and any(rel.startswith(folder) for rel in (*center.docs[lang],
+                                                                 *center.docs[center.settings.source_language]))
 
 
 def _anchors(center: HelpCenter, rel: str, lang: str) -> set[str]:
     """Anchors readers can link to: translated headings keep their source heading's anchor."""
     doc = center.source(rel) or center.docs[lang].get(rel)
     return {b.anchor for b in doc.blocks if b.kind == "heading"} if doc else set()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The problems of one check, for `kb check --summary`."""
+
+    check: str  # a name of errors.CHECKS, or "other" for what no setting names
+    errors: int
+    warnings: int
+    worst: tuple[tuple[str, int], ...]  # (file, problems) with the most problems of this kind first
+
+
+def summary(problems: list[Problem], worst: int = 3) -> list[Kind]:
+    """Problems grouped by check, most errors first, each with its worst files."""
+    groups: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        groups[problem.check or "other"].append(problem)
+    kinds = []
+    for name, group in groups.items():
+        errors = sum(p.severity == "error" for p in group)
+        files = Counter(p.path for p in group)
+        top = sorted(files.items(), key=lambda item: (-item[1], item[0]))[:worst]
+        kinds.append(Kind(name, errors, len(group) - errors, tuple(top)))
+    return sorted(kinds, key=lambda k: (-k.errors, -k.warnings, k.check))
+
+
+def github_annotation(problem: Problem) -> str:
+    """The problem as a GitHub Actions workflow command (`::error file=...,line=...::message`)."""
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    title = f"kb check ({problem.check})" if problem.check else "kb check"
+    return (f"::{problem.severity} file={prop(problem.path)},line={problem.line},title={prop(title)}::"
+            f"{data(f'{problem.message}: {problem.fix}')}")

@@ -109,15 +109,25 @@ def _log_to_stderr(verbose: int) -> None:
 
 @command("status", "translation status per language",
          arg("languages", nargs="*", metavar="LANG"),
-         arg("--format", choices=["table", "json"], default="table"),
+         arg("--format", choices=["table", "json", "markdown"], default="table",
+             help="markdown: a pull-request comment, a table per language"),
+         arg("--since", default=None, metavar="REF",
+             help="with --format markdown: only articles whose source or translation changed since REF"),
          arg("--check", action="store_true", help="exit 1 when a language breaks its policy"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
     for lang in args.languages:
         _language(settings, lang)
+    if args.since is not None and args.format != "markdown":
+        raise KbError("--since works with --format markdown")
     center = scan(settings, blocks=False)
     report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None))
     broken = status.violations(center, report)
-    if args.format == "json":
+    if args.format == "markdown":
+        from kb_tools import prcomment
+
+        articles = prcomment.changed_articles(center, args.since) if args.since is not None else None
+        print(prcomment.comment(center, report, args.since, articles), end="")
+    elif args.format == "json":
         from kb_tools import review
 
         data = status.report_json(center, report, review.dashboard(center, report))
@@ -178,6 +188,9 @@ def _clip(text: str, width: int = 70) -> str:
 
 @command("check", "validate front matter, links, images and translations",
          arg("--strict", action="store_true", help="treat warnings as errors"),
+         arg("--summary", action="store_true", help="problems grouped by check, with counts and the worst files"),
+         arg("--format", choices=["text", "json", "github"], default="text",
+             help="json: one document; github: GitHub Actions annotations (::error file=...,line=...::)"),
          arg("--search", action="store_true",
              help="also ask the golden questions of search/queries/ of kb search and of each built site"),
          arg("--no-browser", action="store_true", help="with --search: ask kb search only, not the built sites"),
@@ -188,13 +201,36 @@ def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     problems = checks.check(center)
     if args.search:
         problems += _golden(center, args.no_browser, args.min_recall)
-    for problem in problems:
-        label = "" if problem.severity == "error" else "warning: "
-        out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    kinds = checks.summary(problems)
+    if args.format == "json":
+        print(json.dumps({
+            "errors": errors, "warnings": warnings,
+            "summary": [{"check": k.check, "errors": k.errors, "warnings": k.warnings,
+                         "worst": [{"file": f, "problems": n} for f, n in k.worst]} for k in kinds],
+            "problems": [{"file": p.path, "line": p.line, "severity": p.severity, "check": p.check or None,
+                          "message": p.message, "fix": p.fix} for p in problems],
+        }, ensure_ascii=False, indent=2))
+    elif args.format == "github":
+        for problem in problems:
+            print(checks.github_annotation(problem))
+    elif args.summary:
+        _print_summary(kinds)
+    else:
+        for problem in problems:
+            label = "" if problem.severity == "error" else "warning: "
+            out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _print_summary(kinds: list[checks.Kind]) -> None:
+    """One line per kind of problem, then its worst files."""
+    for kind in kinds:
+        out.print(f"{kind.check:<12} {kind.errors:>6} errors {kind.warnings:>6} warnings", markup=False)
+        for path, count in kind.worst:
+            out.print(f"    {count:>5}  {path}", markup=False)
 
 
 def _golden(center: model.HelpCenter, no_browser: bool, min_recall: float) -> list[Problem]:

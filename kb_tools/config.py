@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from kb_tools import layout as layout_mod
-from kb_tools.errors import ConfigError
+from kb_tools.errors import CHECKS, LEVELS, ConfigError
 
 STALE_BLOCKS = ("source", "off")  # source: changed blocks from the current source; off: the whole translation
 POLICY_RULES = ("invalid", "orphan", "untracked", "stale", "machine", "missing", "stale-critical", "missing-critical")
@@ -54,6 +54,7 @@ OPTIONS = (
     Option("related", (bool,), True, "false: no related articles under each article"),
     Option("llm", (dict, type(None)), None, "the LLM engine's settings: {url, model, attempts, price_in, price_out}"),
     Option("layout", (str, dict), "folder", f"where each language's files are: {layout_mod.EXAMPLE}"),
+    Option("checks", (dict, type(None)), None, "kb check's severity per check, e.g. {numbers: warning, keys: off}"),
 )
 
 
@@ -76,6 +77,13 @@ class Settings:
     llm: dict[str, Any] = field(default_factory=dict)  # the LLM engine's settings (kb_tools/llm.py checks them)
     config_file: Path | None = None  # the mkdocs.yml these settings were read from
     layout: layout_mod.Spec = field(default_factory=layout_mod.Spec)  # where each language keeps its files
+    checks: dict[str, str] = field(default_factory=dict)  # check name -> error, warning or off (kb check)
+    theme: Any = None  # mkdocs.yml's theme: as written (a name or a mapping)
+    templates: tuple[Path, ...] | None = None  # the theme's template folders when the builder gave them
+
+    def template_folders(self) -> tuple[Path, ...]:
+        """The theme's template folders, in MkDocs' order: the builder's, or found from mkdocs.yml (() if unknown)."""
+        return self.templates if self.templates is not None else theme_folders(self.root, self.theme)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -106,7 +114,31 @@ def load(config_file: Path) -> Settings:
             options = plugin["kb"] or {}
     settings = from_mapping(config_file.parent, data.get("docs_dir") or "docs", options, name)
     return replace(settings, site_name=str(data.get("site_name") or ""), site_url=str(data.get("site_url") or ""),
-                   site_dir=config_file.parent / str(data.get("site_dir") or "site"), config_file=config_file)
+                   site_dir=config_file.parent / str(data.get("site_dir") or "site"), config_file=config_file,
+                   theme=data.get("theme"))
+
+
+def theme_folders(root: Path, theme: Any) -> tuple[Path, ...]:
+    """The template folders of mkdocs.yml's theme, as MkDocs searches them: custom_dir, then the theme's.
+
+    The theme's folder is found from its `mkdocs.themes` entry point without importing it (the core
+    never imports the builder); () when it cannot be found, and then no template is judged missing.
+    Reading the entry points takes a noticeable part of a second: only kb check asks.
+    """
+    from importlib.metadata import entry_points
+    from importlib.util import find_spec
+
+    theme = {"name": theme} if isinstance(theme, str) else theme if isinstance(theme, dict) else {}
+    name = str(theme.get("name") or "mkdocs")
+    folders = [root / str(theme["custom_dir"])] if theme.get("custom_dir") else []
+    for point in entry_points(group="mkdocs.themes", name=name):
+        top, *rest = point.value.split(".")
+        spec = find_spec(top)
+        if spec is None or not spec.submodule_search_locations:
+            return ()
+        folders.append(Path(next(iter(spec.submodule_search_locations)), *rest))
+        return tuple(folders)
+    return ()
 
 
 def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str = "mkdocs.yml") -> Settings:
@@ -151,6 +183,7 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
             spec = layout_mod.parse(values["layout"], f"{where}.layout")
         except ConfigError as exc:
             errors.append(str(exc))
+    checks = _checks(values.get("checks") or {}, f"{where}.checks", errors)
     language = values.get("language")
     if language is not None and language not in languages:
         errors.append(f"{where}.language: {language!r} is not one of {languages}")
@@ -159,7 +192,21 @@ def from_mapping(root: Path, docs_dir: str, options: dict[str, Any], name: str =
     return Settings(root, root / docs_dir, source, tuple(dict.fromkeys(languages)), policies,
                     language=language, feedback_url=values.get("feedback_url"),
                     search=values.get("search", True), related=values.get("related", True),
-                    llm=values.get("llm") or {}, layout=spec)
+                    llm=values.get("llm") or {}, layout=spec, checks=checks)
+
+
+def _checks(raw: dict[Any, Any], where: str, errors: list[str]) -> dict[str, str]:
+    """Each check's level; YAML reads a bare off as false."""
+    levels = {}
+    for name, level in raw.items():
+        level = "off" if level is False else level
+        if name not in CHECKS:
+            errors.append(f"{where}.{name}: not a check: use one of {', '.join(CHECKS)}")
+        elif level not in LEVELS:
+            errors.append(f"{where}.{name}: {level!r} is not a level: use {', '.join(LEVELS)}")
+        else:
+            levels[str(name)] = str(level)
+    return levels
 
 
 def _policy(raw: Any, where: str) -> Policy:

@@ -24,18 +24,19 @@ class Field:
     help: str
     required: bool = False
     items: type | None = None  # for lists: the type of each item
+    may_be_empty: bool = False  # an empty value is a warning (checked by the check named as the key), not invalid
 
 
 SOURCE_FIELDS: dict[str, Field] = {
     "title": Field((str,), "the article's title", required=True),
-    "description": Field((str,), "one line shown in search results and link previews"),
+    "description": Field((str,), "one line shown in search results and link previews", may_be_empty=True),
     "tags": Field((list,), "a list of tags, e.g. [security, 2fa]", items=str),
     "critical": Field((bool,), "true for fees, limits, KYC/AML and security articles"),
     "machine_translation": Field((bool,), "false to never machine-draft this article"),
 }
 TRANSLATION_FIELDS: dict[str, Field] = {
     "title": Field((str,), "the translated title", required=True),
-    "description": Field((str,), "the translated description"),
+    "description": Field((str,), "the translated description", may_be_empty=True),
     "tags": Field((list,), "a list of tags", items=str),
     "translation": Field((dict,), "the translation status block"),
 }
@@ -182,11 +183,17 @@ def validate(
                 known = ", ".join(fields)
                 problems.append(
                     Problem(path, line, f"unknown front matter key '{prefix}{key}'",
-                            f"remove it or use one of: {known}", "warning")
+                            f"remove it or use one of: {known}", "warning", "keys")
                 )
             continue
         wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in field.types)
-        if value is None or not isinstance(value, field.types) or (
+        if field.may_be_empty and (value is None or (isinstance(value, str) and not value.strip())):
+            # Imported articles often have `description:` with nothing after it: the page is fine without.
+            problems.append(
+                Problem(path, line, f"empty '{prefix}{key}'", f"write {field.help}, or remove the key", "warning",
+                        str(key))
+            )
+        elif value is None or not isinstance(value, field.types) or (
             isinstance(value, bool) and bool not in field.types
         ):
             problems.append(

@@ -121,3 +121,17 @@ def head(root: Path) -> str:
     """The commit checked out in root ('' outside a repository or before the first commit)."""
     output = _run(root, "rev-parse", "--verify", "-q", "HEAD")
     return output.decode().strip() if output else ""
+
+
+def changed_since(root: Path, ref: str) -> set[str] | None:
+    """Files (relative to root) that differ between ref and the working tree, new untracked ones included.
+
+    None when ref is no commit of the repository (or root is in none).
+    """
+    if _run(root, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}") is None:
+        return None
+    diff = _run(root, "diff", "-z", "--name-only", "--no-renames", "--relative", ref, "--")
+    untracked = _run(root, "ls-files", "-z", "--others", "--exclude-standard")
+    if diff is None or untracked is None:
+        return None
+    return {name for name in _fields(diff) + _fields(untracked) if name}

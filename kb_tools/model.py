@@ -45,6 +45,7 @@ class Document:
     problems: tuple[Problem, ...] = ()
     source_hash: str = ""  # hash of this file as a source (title, description, body)
     title_line: int = 1
+    template_line: int = 0  # the front matter line of `template:` (0 without one)
     parsed: tuple[Block, ...] | None = None  # the body's blocks; None when a scan left them out (status needs none)
 
     @property

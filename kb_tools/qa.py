@@ -134,45 +134,46 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
     first = dst[0].line if dst else translation.title_line
     problems: list[Problem] = []
 
-    def add(line: int, message: str, fix: str, level: Severity = severity) -> None:
-        problems.append(Problem(path, line, message, fix, level))
+    def add(check: str, line: int, message: str, fix: str, level: Severity = severity) -> None:
+        problems.append(Problem(path, line, message, fix, level, check))
 
     where = f"the source {source.path}"
     for key, was_text, now_text in (("title", source.title, translation.title),
                                     ("description", source.description or "", translation.description or "")):
         added = (markup(now_text) - markup(was_text)) + (Counter(urls(now_text)) - Counter(urls(was_text)))
         for item in sorted(added.elements()):
-            add(translation.title_line, f"the {key} has {item}, not in the source's",
+            add("markup", translation.title_line, f"the {key} has {item}, not in the source's",
                 f"remove it: a {key} is plain text")
     heads_src = [b for b in src if b.kind == "heading"]
     heads_dst = [b for b in dst if b.kind == "heading"]
     if [h.level for h in heads_src] != [h.level for h in heads_dst]:
-        add(heads_dst[0].line if heads_dst else first, f"{len(heads_dst)} headings at levels "
+        add("headings", heads_dst[0].line if heads_dst else first, f"{len(heads_dst)} headings at levels "
             f"{[h.level for h in heads_dst]}, {where} has {[h.level for h in heads_src]}",
             "translate heading by heading, keeping the levels")
     for s, d in zip(heads_src, heads_dst, strict=False):
         if d.explicit_anchor and d.anchor != s.anchor:
-            add(d.line, f"heading anchor #{d.anchor} differs from the source's #{s.anchor}",
+            add("anchors", d.line, f"heading anchor #{d.anchor} differs from the source's #{s.anchor}",
                 f"write {{#{s.anchor}}} or remove the explicit anchor")
     kinds_src = [b.info for b in src if b.kind == "admonition"]
     kinds_dst = [b.info for b in dst if b.kind == "admonition"]
     if kinds_src != kinds_dst:
         line = next((d.line for s, d in zip(kinds_src, [b for b in dst if b.kind == "admonition"], strict=False)
                      if s != d.info), first)
-        add(line, f"admonitions {kinds_dst} differ from {where}: {kinds_src}", "keep the admonition types and order")
+        add("admonitions", line, f"admonitions {kinds_dst} differ from {where}: {kinds_src}",
+            "keep the admonition types and order")
     code_src = [b for b in src if b.kind == "code"]
     code_dst = [b for b in dst if b.kind == "code"]
     for index, s in enumerate(code_src):
         other = code_dst[index] if index < len(code_dst) else None
         if other is None or other.key != s.key:
-            add(other.line if other else first, f"code block differs from the one at line {s.line} of {where}",
+            add("code", other.line if other else first, f"code block differs from the one at line {s.line} of {where}",
                 "copy the code block from the source unchanged")
     for d in code_dst[len(code_src):]:
-        add(d.line, "code block not in the source", "remove it, or add it to the source first")
+        add("code", d.line, "code block not in the source", "remove it, or add it to the source first")
 
     aligned = [b.kind for b in src] == [b.kind for b in dst]
     if not aligned:
-        add(first, f"{len(dst)} blocks do not line up with the {len(src)} blocks of {where}",
+        add("blocks", first, f"{len(dst)} blocks do not line up with the {len(src)} blocks of {where}",
             "translate block by block (one paragraph, list item or table row for each)", "warning")
     pairs: Iterable[tuple[list[Block], list[Block]]] = (
         ([s], [d]) for s, d in zip(src, dst, strict=True) if s.kind != "code"
@@ -187,28 +188,31 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
         now = facts(d_blocks, translation.lang, glossary)
         if was.links != now.links:
             for target in sorted((was.links - now.links).elements()):
-                add(line, f"link target '{target}' of the source is missing",
+                add("urls", line, f"link target '{target}' of the source is missing",
                     "keep every link target and URL unchanged")
             for target in sorted((now.links - was.links).elements()):
-                add(line, f"link target '{target}' is not in the source", "use the source's link targets and URLs")
+                add("urls", line, f"link target '{target}' is not in the source",
+                    "use the source's link targets and URLs")
         if was.markup != now.markup:
             for item in sorted((now.markup - was.markup).elements()):
-                add(line, f"markup {item} is not in the source",
+                add("markup", line, f"markup {item} is not in the source",
                     "remove it: a translation keeps the source's HTML, attribute lists and template syntax only")
             for item in sorted((was.markup - now.markup).elements()):
-                add(line, f"markup {item} of the source is missing", "copy it from the source", "warning")
+                add("markup", line, f"markup {item} of the source is missing", "copy it from the source", "warning")
         missing = [was.numbers[n] for n in was.numbers if n not in now.numbers]
         extra = [now.numbers[n] for n in now.numbers if n not in was.numbers]
         if missing:
-            add(line, f"number {', '.join(missing)} of the source is missing", "write the source's numbers as digits")
+            add("numbers", line, f"number {', '.join(missing)} of the source is missing",
+                "write the source's numbers as digits")
         if extra:
-            add(line, f"number {', '.join(extra)} is not in the source", "check the figure against the source")
+            add("numbers", line, f"number {', '.join(extra)} is not in the source",
+                "check the figure against the source")
         for term in sorted(was.kept - now.kept):
-            add(line, f"do-not-translate term '{term}' is missing", f"keep '{term}' as written in the source")
+            add("terms", line, f"do-not-translate term '{term}' is missing", f"keep '{term}' as written in the source")
         for term, wanted in required:
             if term.casefold() in was.plain and re.search(rf"(?<![a-z]){re.escape(term.casefold())}", was.plain) \
                     and not any(word.casefold() in now.plain for word in wanted):
                 words = "' or '".join(wanted)
-                add(line, f"glossary: '{term}' should be translated as '{words}'",
+                add("glossary", line, f"glossary: '{term}' should be translated as '{words}'",
                     f"use '{wanted[0]}'", "warning")
     return problems

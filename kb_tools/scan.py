@@ -68,7 +68,8 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
         path, lang, rel, readable, str(title), description,
         tuple(tags) if isinstance(tags, list) and all(isinstance(t, str) for t in tags) else (),
         meta.get("critical") is True, meta.get("machine_translation") is not False, translation,
-        str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"), blocks,
+        str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"),
+        frontmatter.key_line(split, "template") if meta.get("template") else 0, blocks,
     )
 
 

@@ -24,7 +24,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from kb_tools import config, edition, i18n, webindex
+from kb_tools import checks, config, edition, i18n, webindex
 from kb_tools.errors import KbError
 from kb_tools.layout import Layout
 from kb_tools.scan import scan
@@ -144,6 +144,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for key in ("title", "description"):
             if isinstance(page.meta.get(key), str):
                 page.meta[key] = html.escape(page.meta[key])
+        template = page.meta.get("template")
+        if template and not checks.has_template(str(template), self.settings.template_folders()):
+            # A template the theme lacks would stop the whole language; kb check reports it as an error.
+            log.warning(f"{page.file.src_uri}: template '{template}' is not in the theme: built with the default "
+                        f"template (kb check reports it)")
+            del page.meta["template"]
         if rel == "index.md" and self.has_template["home.html"]:
             page.meta.setdefault("template", "home.html")
         if rel not in self.edition.pages:
@@ -178,7 +184,8 @@ def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_confi
     """The core's settings from the plugin's options and MkDocs' own config."""
     settings = config.from_mapping(root, docs_dir, options)
     return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
-                   config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"))
+                   config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"),
+                   templates=tuple(Path(folder) for folder in mkdocs_config.theme.dirs))
 
 def _file(rel: str, path: Path, config: MkDocsConfig) -> File:
     """The MkDocs file that publishes path as rel: from its folder when the name is the same, else by its path."""
