@@ -108,6 +108,7 @@ def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     digest = hashlib.sha256()
     folders = [settings.docs_dir / lang, settings.docs_dir / settings.source_language,
                settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
+               settings.root / "locales" / "snapshots",  # stale pages show the blocks changed since theirs
                settings.root / "search" / "synonyms", settings.root / "search" / "stopwords"]
     files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml"))]
     for folder in folders:

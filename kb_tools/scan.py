@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kb_tools import frontmatter
+from kb_tools import editorial, frontmatter
 from kb_tools.blocks import split_blocks
 from kb_tools.cache import CACHE_DIR, ScanCache, Stamp
 from kb_tools.config import Settings
@@ -175,7 +175,8 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                                     f"folder '{folder.name}' is not a configured language",
                                     "add it to plugins.kb.languages in mkdocs.yml, or move it out of docs/"))
     cache.update(fresh)
-    return HelpCenter(settings, docs, assets, problems)
+    edits, edit_problems = editorial.load(settings.root)
+    return HelpCenter(settings, docs, assets, problems + edit_problems, edits)
 
 
 def _refused_symlink(link: Path, docs_root: Path) -> tuple[str, str] | None:
