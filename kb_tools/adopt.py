@@ -105,28 +105,37 @@ def _adopt_one(center: HelpCenter, git: Git, lang: str, rel: str, as_status: Tra
     return Adoption(lang, rel, doc.path, True, commit, date, old.source_hash, status, changed, how)
 
 
-def record_snapshots(center: HelpCenter, languages: tuple[str, ...], dry_run: bool = False) -> list[str]:
-    """Write, from git history, the snapshots of the versions tracked translations were made from that lack one.
-
-    Returns the source paths and hashes written, as `path@hash`; versions history does not hold are left out.
-    """
-    root = center.settings.root
-    git = _history(center)
-    have = set(snapshots.stored(root))
-    written = []
+def missing_snapshots(center: HelpCenter, languages: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(source rel, hash) of every version a tracked translation was made from that has no snapshot (no git)."""
+    have = set(snapshots.stored(center.settings.root))
+    found: dict[str, str] = {}
     for lang in languages:
         for rel, doc in sorted(center.docs[lang].items()):
             source = center.source(rel)
             if not (doc.translation and source and source.readable):
                 continue
-            wanted = [doc.translation.source_hash,
-                      *(edit.after for edit in center.editorial_chain(rel, doc.translation.source_hash))]
-            for digest in wanted:
-                if digest in have:
-                    continue
-                version = find_version(git, source, digest)
-                data = git.read(version.commit, source.path) if version and version.commit else None
-                if data is not None and snapshots.save(root, digest, data, dry_run):
-                    have.add(digest)
-                    written.append(f"{source.path}@{digest}")
+            made_from = doc.translation.source_hash
+            for digest in (made_from, *(edit.after for edit in center.editorial_chain(rel, made_from))):
+                if digest not in have:
+                    found.setdefault(digest, rel)
+    return sorted((rel, digest) for digest, rel in found.items())
+
+
+def record_snapshots(center: HelpCenter, languages: tuple[str, ...], dry_run: bool = False) -> list[str]:
+    """Write, from git history, the missing snapshots of the versions tracked translations were made from.
+
+    Returns them as `path@hash`; versions history does not hold are left out.
+    """
+    wanted = missing_snapshots(center, languages)
+    if not wanted:
+        return []
+    root, git = center.settings.root, _history(center)
+    written = []
+    for rel, digest in wanted:
+        source = center.source(rel)
+        assert source is not None
+        version = find_version(git, source, digest)
+        data = git.read(version.commit, source.path) if version and version.commit else None
+        if data is not None and snapshots.save(root, digest, data, dry_run):
+            written.append(f"{source.path}@{digest}")
     return written

@@ -417,24 +417,34 @@ def _adopt(settings: config.Settings, args: argparse.Namespace) -> int:
 
 @command("snapshots", "keep the source versions translations were made from in locales/snapshots/",
          arg("--dry-run", action="store_true", help="print what would be written and deleted, change nothing"),
-         arg("--check", action="store_true", help="write nothing; exit 1 when a snapshot is missing or unused"))
+         arg("--check", action="store_true", help="write nothing, read no history: exit 1 if one is missing or unused"))
 def _snapshots(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import adopt, snapshots
 
     center = scan(settings)
-    dry = args.dry_run or args.check
-    written = adopt.record_snapshots(center, settings.targets, dry)
-    gone = snapshots.prune(settings.root, snapshots.referenced(center), dry)
-    verb = "would write" if dry else "wrote"
+    if args.check:  # for CI: a shallow clone can check what it cannot write
+        missing = adopt.missing_snapshots(center, settings.targets)
+        unused = snapshots.prune(settings.root, snapshots.referenced(center), dry_run=True)
+        for rel, digest in missing:
+            out.print(f"missing {snapshots.FOLDER}/{digest}.md: a translation of {rel} was made from it: run kb "
+                      "snapshots in a full clone", markup=False)
+        for digest in unused:
+            out.print(f"unused {snapshots.FOLDER}/{digest}.md: no translation refers to it: run kb snapshots",
+                      markup=False)
+        out.print(f"{len(snapshots.stored(settings.root))} snapshots; {len(missing)} missing, {len(unused)} unused",
+                  markup=False)
+        return 1 if missing or unused else 0
+    written = adopt.record_snapshots(center, settings.targets, args.dry_run)
+    gone = snapshots.prune(settings.root, snapshots.referenced(center), args.dry_run)
     for item in written:
-        out.print(f"{verb} {item}", markup=False)
+        out.print(f"{'would write' if args.dry_run else 'wrote'} {item}", markup=False)
     for digest in gone:
-        out.print(f"{'would delete' if dry else 'deleted'} {snapshots.FOLDER}/{digest}.md: no translation refers to "
-                  "it", markup=False)
-    done = "missing, {} unused" if dry else "written, {} deleted"
-    out.print(f"{len(snapshots.stored(settings.root))} snapshots; {len(written)} " + done.format(len(gone)),
+        out.print(f"{'would delete' if args.dry_run else 'deleted'} {snapshots.FOLDER}/{digest}.md: no translation "
+                  "refers to it", markup=False)
+    out.print(f"{len(snapshots.stored(settings.root))} snapshots; {len(written)} "
+              f"{'to write' if args.dry_run else 'written'}, {len(gone)} {'to delete' if args.dry_run else 'deleted'}",
               markup=False)
-    return 1 if args.check and (written or gone) else 0
+    return 0
 
 
 @command("editorial", "declare the last edit of source articles editorial: their translations stay current",

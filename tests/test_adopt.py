@@ -214,6 +214,17 @@ def test_approve_and_draft_keep_one_snapshot_per_hash_in_use(tmp_path: Path, run
     now = hash_of(root, "withdraw.md")
     assert f"{now}.md" in after and len(after) == 3  # zh's old version went: nothing refers to it
     assert run_kb(root, "snapshots", "--check") == (0, "3 snapshots; 0 missing, 0 unused\n", "")
+    # CI checks them from a shallow clone: one gone and one unused are both reported.
+    commit_all(root, "approved")
+    shallow = shallow_clone(root, tmp_path / "shallow")
+    (shallow / f"locales/snapshots/{now}.md").rename(shallow / f"locales/snapshots/{'0' * 12}.md")
+    code, out, _ = run_kb(shallow, "snapshots", "--check")
+    assert code == 1
+    assert out.splitlines() == [
+        f"missing locales/snapshots/{now}.md: a translation of withdraw.md was made from it: run kb snapshots in "
+        "a full clone",
+        f"unused locales/snapshots/{'0' * 12}.md: no translation refers to it: run kb snapshots",
+        "3 snapshots; 1 missing, 1 unused"]
 
 
 def test_an_editorial_edit_keeps_translations_current_on_the_record(tmp_path: Path, run_kb: RunKb) -> None:
