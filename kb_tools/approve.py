@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from kb_tools import frontmatter, qa
+from kb_tools import frontmatter, qa, snapshots
 from kb_tools.errors import KbError
 from kb_tools.fsutil import read_only, write_atomic
 from kb_tools.git import user_name
@@ -41,8 +41,12 @@ def reviewer(root: Path, given: str | None) -> str:
 
 def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: Glossary, memory: Memory,
             force: bool = False, today: dt.date | None = None) -> list[Approval]:
-    """Mark each translation reviewed by `by` today against the current source; untracked ones are adopted."""
+    """Mark each translation reviewed by `by` today against the current source; untracked ones are adopted.
+
+    The source as approved is kept as its snapshot; snapshots no translation refers to any more are deleted.
+    """
     results = []
+    written: dict[tuple[str, str], str] = {}
     for raw in rels:
         rel = Layout(center.settings).rel_of(raw, lang, center.settings.source_language)
         entry = entry_for(center, lang, rel) if rel in center.docs[lang] or center.source(rel) else None
@@ -68,6 +72,8 @@ def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: G
         block = {"source_hash": source.source_hash, "status": "reviewed", "reviewed_by": by,
                  "reviewed_on": today or dt.date.today()}
         write_atomic(path, set_translation_block(path.read_bytes(), block))
+        snapshots.save(center.settings.root, source.source_hash, (center.settings.root / source.path).read_bytes())
+        written[(lang, rel)] = source.source_hash
         notes = ["adopted: it had no translation: block" if entry.status == "untracked" else ""]
         originals, translated = with_meta(source), with_meta(doc)
         # What QA faults (added markup, other links or numbers) never enters the memory, even with --force.
@@ -88,6 +94,8 @@ def approve(center: HelpCenter, lang: str, rels: list[str], by: str, glossary: G
                          f"{len(source.blocks)} blocks of {source.path} (translate block by block to reuse them)")
         results.append(Approval(rel, True, tuple(n for n in notes if n)))
     memory.save()
+    if written:
+        snapshots.prune(center.settings.root, snapshots.referenced(center, written))
     return results
 
 

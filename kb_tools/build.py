@@ -111,6 +111,7 @@ def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     articles = [settings.root / path for other in dict.fromkeys((lang, settings.source_language))
                 for _entry, _rel, path in layout.walk(other)]
     folders = [settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
+               settings.root / "locales" / "snapshots",  # stale pages show the blocks changed since theirs
                settings.root / "search" / "synonyms", settings.root / "search" / "stopwords"]
     files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml")),
              *sorted(articles)]

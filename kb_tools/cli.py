@@ -168,7 +168,7 @@ def _print_status(report: dict[str, list[status.Entry]]) -> None:
             print(f"{lang:<8} " + " ".join(f"{tally[s]:>9}" for s in status.STATUSES) + f"  {percent:>7}%")
     for lang, entries in report.items():
         for entry in sorted(entries, key=lambda e: (status.STATUSES.index(e.status), e.rel)):
-            if entry.status == "current":
+            if entry.status == "current" and not entry.reasons:  # reasons: current through an editorial edit
                 continue
             flag = " (critical)" if entry.critical else ""
             since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
@@ -420,6 +420,88 @@ def _approve(settings: config.Settings, args: argparse.Namespace) -> int:
         for note in result.notes:
             out.print(f"    {note}", markup=False)
     return 0 if all(r.approved for r in results) else 1
+
+
+@command("adopt", "track untracked translations: the source version each was made from, from git history",
+         arg("languages", nargs="*", metavar="LANG"),
+         arg("--as", dest="as_status", choices=["reviewed", "machine"], default="reviewed",
+             help="what they become (default reviewed: by the author of their last commit, on its date)"),
+         arg("--by", default=None, help="reviewed by (default: the author of the translation's last commit)"),
+         arg("--dry-run", action="store_true", help="print what would be decided, write nothing"),
+         arg("--force", action="store_true", help="also adopt translations with uncommitted changes"))
+def _adopt(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import adopt
+
+    langs = tuple(_target_language(settings, lang) for lang in args.languages) or settings.targets
+    center = scan(settings)
+    results = adopt.adopt(center, langs, args.as_status, args.by, args.force, args.dry_run)
+    for r in results:
+        if not r.adopted:
+            out.print(f"not adopted {r.lang} {r.rel}: {r.note}", markup=False)
+            continue
+        made_from = f"source {r.source_commit[:10]} of {r.source_date}" if r.source_commit else "the source as it is"
+        changed = f", {r.changed} source blocks changed since" if r.status == "stale" else ""
+        out.print(f"{'would adopt' if args.dry_run else 'adopted'} {r.lang} {r.rel}: made from {made_from} "
+                  f"(hash {r.source_hash}; {r.note}): {r.status}{changed}", markup=False)
+    written = adopt.record_snapshots(center, langs, args.dry_run)
+    tally = {name: sum(r.adopted and r.status == name for r in results) for name in ("current", "machine", "stale")}
+    out.print(f"{sum(r.adopted for r in results)} adopted ({tally['current']} current, {tally['machine']} machine, "
+              f"{tally['stale']} stale), {sum(not r.adopted for r in results)} not adopted; "
+              f"{len(written)} more snapshots from history{' (dry run: nothing written)' if args.dry_run else ''}",
+              markup=False)
+    return 0 if all(r.adopted for r in results) else 1
+
+
+@command("snapshots", "keep the source versions translations were made from in locales/snapshots/",
+         arg("--dry-run", action="store_true", help="print what would be written and deleted, change nothing"),
+         arg("--check", action="store_true", help="write nothing, read no history: exit 1 if one is missing or unused"))
+def _snapshots(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import adopt, snapshots
+
+    center = scan(settings)
+    if args.check:  # for CI: a shallow clone can check what it cannot write
+        missing = adopt.missing_snapshots(center, settings.targets)
+        unused = snapshots.prune(settings.root, snapshots.referenced(center), dry_run=True)
+        for rel, digest in missing:
+            out.print(f"missing {snapshots.FOLDER}/{digest}.md: a translation of {rel} was made from it: run kb "
+                      "snapshots in a full clone", markup=False)
+        for digest in unused:
+            out.print(f"unused {snapshots.FOLDER}/{digest}.md: no translation refers to it: run kb snapshots",
+                      markup=False)
+        out.print(f"{len(snapshots.stored(settings.root))} snapshots; {len(missing)} missing, {len(unused)} unused",
+                  markup=False)
+        return 1 if missing or unused else 0
+    written = adopt.record_snapshots(center, settings.targets, args.dry_run)
+    gone = snapshots.prune(settings.root, snapshots.referenced(center), args.dry_run)
+    for item in written:
+        out.print(f"{'would write' if args.dry_run else 'wrote'} {item}", markup=False)
+    for digest in gone:
+        out.print(f"{'would delete' if args.dry_run else 'deleted'} {snapshots.FOLDER}/{digest}.md: no translation "
+                  "refers to it", markup=False)
+    out.print(f"{len(snapshots.stored(settings.root))} snapshots; {len(written)} "
+              f"{'to write' if args.dry_run else 'written'}, {len(gone)} {'to delete' if args.dry_run else 'deleted'}",
+              markup=False)
+    return 0
+
+
+@command("editorial", "declare the last edit of source articles editorial: their translations stay current",
+         arg("paths", nargs="+", metavar="PATH"),
+         arg("--note", default="", help="why it needs no re-translation (kept in locales/editorial.yml)"),
+         arg("--by", default=None, help="who declares it (default: git's user.name)"),
+         arg("--dry-run", action="store_true", help="print what would be recorded, write nothing"))
+def _editorial(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import approve, editorial
+
+    results = editorial.declare(scan(settings), args.paths, approve.reviewer(settings.root, args.by), args.note,
+                                args.dry_run)
+    for r in results:
+        if r.edit is None:
+            out.print(f"not recorded {r.rel}: {r.note}", markup=False)
+            continue
+        kept = ", ".join(r.kept_current) or "none"
+        out.print(f"{'would record' if args.dry_run else 'recorded'} {r.rel}: {r.edit.before} -> {r.edit.after} "
+                  f"editorial in {editorial.EDITORIAL_FILE}; translations that stay current: {kept}", markup=False)
+    return 0 if all(r.edit for r in results) else 1
 
 
 @command("diff", "what changed in the source since the translation was made",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from kb_tools import frontmatter, qa, untrusted
+from kb_tools import frontmatter, qa, snapshots, untrusted
 from kb_tools.blocks import Block, item_content
 from kb_tools.cache import CACHE_DIR
 from kb_tools.engines import Engine, EngineError
@@ -177,6 +177,8 @@ def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine
           on_article: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Draft each job and write it; stops at the first engine fault (its outcome is "failed").
 
+    The source each draft is made from is kept as its snapshot; snapshots no translation refers to are deleted.
+
     One run per language at a time: a second one would send (and bill) every text again.
     A read-only file or folder fails its article (before anything is sent for it), not the run.
     """
@@ -206,6 +208,10 @@ def draft(center: HelpCenter, lang: str, jobs: list[Job], memory: Memory, engine
             outcomes.append(outcome)
             if on_article:
                 on_article(outcome)
+    written = {(lang, o.rel): center.source(o.rel).source_hash for o in outcomes  # type: ignore[union-attr]
+               if o.result == "drafted"}
+    if written:
+        snapshots.prune(root, snapshots.referenced(center, written))
     return outcomes
 
 
@@ -316,6 +322,7 @@ def _draft_one(center: HelpCenter, lang: str, job: Job, memory: Memory, engine: 
     if problems or untranslated:
         translation["qa"] = untranslated + problems  # for the reviewer: kb check reports them too
     write_atomic(target, _file_text({**meta, "translation": translation}, body))
+    snapshots.save(center.settings.root, source.source_hash, raw.encode("utf-8"))  # what the draft was made from
     sent = engine.sent - sent_before
     return Outcome(job.rel, "drafted", sent=sent, reused=job.reused, qa=tuple(untranslated + problems))
 

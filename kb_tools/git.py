@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,15 @@ def _run(root: Path, *args: str) -> bytes | None:
 def _fields(data: bytes) -> list[str]:
     """NUL-separated output as names the way the file system spells them (undecodable bytes kept)."""
     return [os.fsdecode(part) for part in data.split(b"\0")]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit as kb reports it."""
+
+    commit: str
+    date: str  # ISO date the commit was made
+    author: str
 
 
 class Git:
@@ -64,6 +74,16 @@ class Git:
             if commit:
                 found.append((commit, date))
         return found
+
+    def last_commit(self, path: str, start: str = "HEAD") -> Commit | None:
+        """The newest commit at or before start that changed path (relative to root), if any."""
+        if self.prefix is None:
+            return None
+        output = _run(self.root, "log", "-1", "-z", "--format=%H%x00%cs%x00%an", start, "--", path)
+        fields = _fields(output or b"")
+        if len(fields) < 3 or not fields[0]:
+            return None
+        return Commit(fields[0], fields[1], fields[2])
 
     def read(self, commit: str, path: str) -> bytes | None:
         """The file's bytes at a commit, or None if it did not exist there."""

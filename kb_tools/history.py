@@ -1,4 +1,8 @@
-"""Source history: find the source version a translation was made from, and what changed since."""
+"""Source history: find the source version a translation was made from, and what changed since.
+
+The version comes from its snapshot (kb_tools/snapshots.py) when the repository keeps one, so a
+shallow clone finds the same blocks as a full one; git history gives the date the source changed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import difflib
 import logging
 from dataclasses import dataclass
 
+from kb_tools import snapshots
 from kb_tools.blocks import Block
 from kb_tools.git import Git
 from kb_tools.model import Document
@@ -18,9 +23,9 @@ log = logging.getLogger(__name__)
 class SourceVersion:
     """A past version of a source article, found in git by its hash."""
 
-    commit: str
+    commit: str  # '' when only its snapshot holds it
     document: Document
-    changed_on: str  # date of the first commit after it that changed the file ('' if uncommitted)
+    changed_on: str  # date of the first commit after it that changed the file ('' if uncommitted or unknown)
 
 
 @dataclass(frozen=True)
@@ -35,16 +40,20 @@ class Change:
 
 
 def find_version(git: Git, source: Document, wanted_hash: str) -> SourceVersion | None:
-    """The newest committed version of source whose hash is wanted_hash, if history holds it."""
+    """The version of source whose hash is wanted_hash: its snapshot, else the newest in git history.
+
+    History is still walked for a snapshot, for the commit and the date the source changed after it.
+    """
+    kept = snapshots.load(git.root, wanted_hash, source)
     changed_on = ""
     for commit, date in git.versions(source.path):
         data = git.read(commit, source.path)
         if data is not None:
             old = read_document(source.path, source.lang, source.rel, data, is_source=True)
             if old.source_hash == wanted_hash:
-                return SourceVersion(commit, old, changed_on)
+                return SourceVersion(commit, kept or old, changed_on)
         changed_on = date
-    return None
+    return SourceVersion("", kept, "") if kept else None
 
 
 def word_diff(old: str, new: str, context: int = 4) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from kb_tools.blocks import Block, normalize_text, short_hash
@@ -67,6 +67,23 @@ class Document:
         return replace(self, parsed=None)
 
 
+@dataclass(frozen=True)
+class EditorialEdit:
+    """A source edit a writer declared needs no re-translation (kb editorial, in locales/editorial.yml)."""
+
+    rel: str  # the source article, relative to the language folder
+    before: str  # source hash before the edit
+    after: str  # source hash after it
+    by: str
+    on: str  # ISO date
+    note: str = ""
+
+    def describe(self) -> str:
+        """One line for kb status: what was declared, by whom, when."""
+        note = f": {self.note}" if self.note else ""
+        return f"current through an editorial source edit {self.before} -> {self.after} ({self.on}, {self.by}){note}"
+
+
 @dataclass
 class HelpCenter:
     """Every document of every language, and the files that are not articles."""
@@ -75,6 +92,16 @@ class HelpCenter:
     docs: dict[str, dict[str, Document]]  # lang -> rel -> document
     assets: dict[str, dict[str, str]]  # lang -> rel -> file (relative to the root) of images and other files
     problems: list[Problem]  # problems outside any one document
+    editorial: dict[str, dict[str, EditorialEdit]] = field(default_factory=dict)  # rel -> hash before -> edit
+
+    def editorial_chain(self, rel: str, digest: str) -> tuple[EditorialEdit, ...]:
+        """The editorial edits that follow one another from the source version with hash digest."""
+        edits, chain, seen = self.editorial.get(rel, {}), [], {digest}
+        while digest in edits and edits[digest].after not in seen:
+            chain.append(edits[digest])
+            digest = edits[digest].after
+            seen.add(digest)
+        return tuple(chain)
 
     def source(self, rel: str) -> Document | None:
         """The source-language document at rel, if any."""

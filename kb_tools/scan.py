@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kb_tools import frontmatter
+from kb_tools import editorial, frontmatter
 from kb_tools.blocks import split_blocks
 from kb_tools.cache import CACHE_DIR, ScanCache, Stamp
 from kb_tools.config import Settings
@@ -171,7 +171,8 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
             docs[lang][rel] = document if blocks else document.without_blocks()
     problems += files.problems()
     cache.update(fresh)
-    return HelpCenter(settings, docs, assets, problems)
+    edits, edit_problems = editorial.load(settings.root)
+    return HelpCenter(settings, docs, assets, problems + edit_problems, edits)
 
 
 def _refused_symlink(link: Path, docs_root: Path) -> tuple[str, str] | None:

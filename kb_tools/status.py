@@ -61,10 +61,14 @@ def entry_for(center: HelpCenter, lang: str, rel: str) -> Entry:
     if not source.readable:
         reason = f"its source {source.path} cannot be read: fix the source first"
         return Entry(lang, rel, "invalid", critical, doc.path, (reason,))
+    reasons: tuple[str, ...] = ()
     if doc.translation.source_hash != source.source_hash:
-        return Entry(lang, rel, "stale", critical, doc.path)
+        through = center.editorial_chain(rel, doc.translation.source_hash)
+        if not through or through[-1].after != source.source_hash:
+            return Entry(lang, rel, "stale", critical, doc.path)
+        reasons = tuple(edit.describe() for edit in through)  # current, and the record says why
     status: Status = "current" if doc.translation.status == "reviewed" else "machine"
-    return Entry(lang, rel, status, critical, doc.path)
+    return Entry(lang, rel, status, critical, doc.path, reasons)
 
 
 def compute(center: HelpCenter, languages: tuple[str, ...] | None = None) -> dict[str, list[Entry]]:
@@ -104,12 +108,16 @@ _Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]] 
 
 def _explain(git: Git, center: HelpCenter, source: Document, doc: Document) -> _Explained:
     assert doc.translation is not None
-    if git.prefix is None:
-        return (), "", ("not in a git repository: cannot tell which paragraphs changed",), ()
     source = center.with_blocks(source)
-    version = find_version(git, source, doc.translation.source_hash)
+    made_from = doc.translation.source_hash
+    # After editorial edits, compare with the last version they reach: only the later edits need translating.
+    through = center.editorial_chain(source.rel, made_from)
+    version = (find_version(git, source, through[-1].after) if through else None) \
+        or find_version(git, source, made_from)
     if version is None:
-        note = f"git history holds no version of {source.path} with hash {doc.translation.source_hash}"
+        if git.prefix is None:
+            return (), "", ("not in a git repository: cannot tell which paragraphs changed",), ()
+        note = f"git history holds no version of {source.path} with hash {made_from}"
         why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
         return (), "", (f"{note}: {why}",), ()
     return tuple(changes(version.document, source)), version.changed_on, (), version.document.blocks
@@ -121,7 +129,8 @@ def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: d
     return {
         "source_language": center.settings.source_language,
         "languages": {
-            lang: {"counts": counts(entries), "articles": [e.to_json() for e in entries if e.status != "current"]}
+            lang: {"counts": counts(entries),
+                   "articles": [e.to_json() for e in entries if e.status != "current" or e.reasons]}
             for lang, entries in report.items()
         },
         "policy": {"ok": not broken, "violations": broken},
