@@ -128,5 +128,5 @@ def set_translation_block(data: bytes, block: dict[str, object]) -> str:
             kept.append(line)
     head = "\n".join(kept).rstrip("\n")
     dumped = yaml.safe_dump({"translation": block}, allow_unicode=True, sort_keys=False)
-    result = f"---\n{head}\n{dumped}---\n{split.body}"
+    result = "---\n" + (f"{head}\n" if head else "") + f"{dumped}---\n{split.body}"
     return result.replace("\n", newline)

@@ -44,12 +44,14 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
         meta = frontmatter.parse(split)
     except frontmatter.FrontMatterError as exc:
         return invalid(exc.line, exc.message, exc.fix)
-    if split.yaml_text is None:
-        return invalid(1, "no front matter", "start the file with --- , title: ..., ---")
     too_deep = _too_deep(split.body, split.body_line)
     if too_deep:
         return invalid(*too_deep)
     fields = frontmatter.SOURCE_FIELDS if is_source else frontmatter.TRANSLATION_FIELDS
+    blocks = tuple(split_blocks(split.body, split.body_line))
+    if "title" not in meta:  # as MkDocs does: the first # heading is the title (imported sites often have none)
+        heading = next((b.text.strip() for b in blocks if b.kind == "heading" and b.level == 1), "")
+        meta = {"title": heading, **meta} if heading else meta
     problems = frontmatter.validate(meta, fields, split, path)
     translation = None
     block = meta.get("translation")
@@ -58,7 +60,6 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
             block["source_hash"] = frontmatter.raw_value(split, "source_hash")
         problems += frontmatter.validate_translation_block(block, split, path)
         translation = _translation_info(block)
-    blocks = tuple(split_blocks(split.body, split.body_line))
     readable = not any(p.severity == "error" for p in problems)
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     description = meta.get("description") if isinstance(meta.get("description"), str) else None

@@ -261,3 +261,22 @@ def test_an_editorial_edit_keeps_translations_current_on_the_record(tmp_path: Pa
     entry = statuses(root)["ja"]["withdraw.md"]
     assert entry.status == "stale" and [c.text for c in entry.changes] == [
         "Withdrawals now leave your account after 3 confirmations."]
+
+
+def test_a_site_without_front_matter_is_titled_by_its_headings_and_adopted(tmp_path: Path, run_kb: RunKb) -> None:
+    # As many imported sites are: no front matter, the title is the first # heading (as MkDocs reads it).
+    write_kb(tmp_path, {"docs/en/withdraw.md": "# Withdraw crypto { #withdraw }\n" + SOURCE,
+                        ".gitignore": ".kb-cache/\n"}, languages=("en", "zh"))
+    git(tmp_path, "init", "-q", "-b", "main")
+    commit_dated(tmp_path, "source", "2026-01-05")
+    write_kb(tmp_path, {"docs/zh/withdraw.md": "# 提币 { #withdraw }\n" + ZH}, languages=("en", "zh"))
+    commit_dated(tmp_path, "zh translation", "2026-01-10")
+    assert statuses(tmp_path)["zh"]["withdraw.md"].status == "untracked"
+    code, out, err = run_kb(tmp_path, "adopt", "zh")
+    assert code == 0, err
+    text = (tmp_path / "docs/zh/withdraw.md").read_text(encoding="utf-8")
+    assert text.startswith("---\ntranslation:\n  source_hash: ") and text.endswith("---\n# 提币 { #withdraw }\n" + ZH)
+    entry = statuses(tmp_path)["zh"]["withdraw.md"]
+    assert entry.status == "current"
+    code, out, _ = run_kb(tmp_path, "status", "--format", "json")
+    assert code == 0 and "invalid" not in [e["status"] for e in json.loads(out)["languages"]["en"]["articles"]]
