@@ -1,7 +1,7 @@
 """Adopt a real multilingual repository in place: kb adopt, kb status, kb check --summary, timed, and
 kb's stale list against the commit-date rule of FastAPI's `scripts/translate.py list_outdated`.
 
-    python bench/bench_adopt.py --repo PATH [--languages zh ja es ko ru]
+    python bench/bench_adopt.py --repo PATH [--languages zh ja es ko ru] [--at YYYY-MM-DD]
 
 PATH: a full clone of github.com/fastapi/fastapi (this script writes a kb config into it, `kb.yml`,
 and the translation blocks `kb adopt` adds: use a scratch clone). The layout is FastAPI's own:
@@ -51,8 +51,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", type=Path, required=True)
     parser.add_argument("--languages", nargs="+", default=["zh", "ja", "es", "ko", "ru"])
+    parser.add_argument("--at", default="", help="a date (YYYY-MM-DD): check out the last commit before it first")
     args = parser.parse_args()
     repo = args.repo.resolve()
+    if subprocess.run(["git", "status", "--porcelain", "--", "docs"], cwd=repo, capture_output=True,
+                      text=True).stdout.strip():
+        sys.exit(f"{repo}: docs/ has uncommitted changes (an earlier run?): use a fresh clone")
+    if args.at:
+        commit = subprocess.run(["git", "rev-list", "-1", f"--before={args.at}", "HEAD"], cwd=repo,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(["git", "checkout", "-q", "--detach", commit], cwd=repo, check=True)
     (repo / "kb.yml").write_text(CONFIG.format(languages=", ".join(["en", *args.languages])), encoding="utf-8")
     timings = {}
     timings["kb adopt"], adopt_out = kb(repo, "adopt")
@@ -61,21 +69,13 @@ def main() -> None:
     timings["kb check --summary"], check_out = kb(repo, "check", "--summary")
     report = json.loads(status_out[status_out.index("{"):])
     rows = []
+    sources = sorted(p.relative_to(repo / "docs/en/docs").as_posix() for p in (repo / "docs/en/docs").rglob("*.md"))
     for lang in args.languages:
-        entries = report["languages"][lang]["articles"] if "articles" in report["languages"][lang] \
-            else report["languages"][lang]
-        counts: dict[str, int] = {}
-        kb_stale, dates_stale = set(), set()
-        for entry in entries:
-            counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-            if entry["status"] in ("missing", "invalid", "orphan"):
-                continue
-            rel = entry["path"]
-            if entry["status"] == "stale":
-                kb_stale.add(rel)
-            source, translation = f"docs/en/docs/{rel}", f"docs/{lang}/docs/{rel}"
-            if last_commit(repo, translation) < last_commit(repo, source):
-                dates_stale.add(rel)
+        language = report["languages"][lang]
+        counts = {status: n for status, n in language["counts"].items() if n}
+        kb_stale = {entry["path"] for entry in language["articles"] if entry["status"] == "stale"}
+        dates_stale = {rel for rel in sources if (repo / f"docs/{lang}/docs/{rel}").is_file()
+                       and last_commit(repo, f"docs/{lang}/docs/{rel}") < last_commit(repo, f"docs/en/docs/{rel}")}
         rows.append({"lang": lang, "counts": counts, "both": len(kb_stale & dates_stale),
                      "kb_only": sorted(kb_stale - dates_stale), "dates_only": sorted(dates_stale - kb_stale)})
     print("| step | seconds |\n|---|---|")
