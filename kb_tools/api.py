@@ -26,7 +26,6 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 from kb_tools import search
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
-from kb_tools.scan import scan
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +84,13 @@ class App:
 
     def __init__(self, settings: Settings, concurrency: int = WORKERS) -> None:
         self.settings = settings
-        center = scan(settings)
-        for lang in settings.languages:
-            search.update(center, lang)
+        stale = [lang for lang in settings.languages if not search.is_fresh(settings, lang)]
+        if stale:  # scanned only when an index is missing or older than the files it was made from
+            from kb_tools.scan import scan
+
+            center = scan(settings)
+            for lang in stale:
+                search.update(center, lang)
         self.searchers = {lang: _Searchers(settings.root, lang, concurrency) for lang in settings.languages}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

@@ -13,11 +13,11 @@ import functools
 import hashlib
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.admon import admon_plugin
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # CJK scripts, their punctuation and full-width forms: the package's one definition.
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
@@ -28,7 +28,13 @@ _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 # Indented code is off: the articles indent only list and admonition bodies, and the block hashes
 # were first computed by a reader that never saw indented code. Inline parsing is not needed here.
-_PARSER = MarkdownIt("commonmark", {"html": True}).use(admon_plugin).enable("table").disable(["code", "inline"])
+# Made at first use: what only needs CJK or short_hash (kb search) starts without markdown-it.
+@functools.cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.admon import admon_plugin
+
+    return MarkdownIt("commonmark", {"html": True}).use(admon_plugin).enable("table").disable(["code", "inline"])
 
 
 class Block(NamedTuple):
@@ -103,7 +109,7 @@ def _make(kind: str, start: int, end: int, text: str, norm: str, **extra: object
 
 def _blocks(body: str) -> list[Block]:
     """The blocks of a body, numbered from line 1, in reading order."""
-    tokens = _PARSER.parse(body)
+    tokens = _parser().parse(body)
     lines = body.split("\n")  # admonition bodies get dedented in place as the walk enters them
     blocks: list[Block] = []
     item: Token | None = None  # the list item whose first paragraph is the item's own text

@@ -13,19 +13,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from kb_tools import checks, config, model, scaffold, status
-from kb_tools.cache import CACHE_DIR
+from kb_tools import config
 from kb_tools.errors import KbError, Problem
-from kb_tools.history import word_diff
-from kb_tools.layout import Layout
-from kb_tools.scan import scan
+
+if TYPE_CHECKING:  # the commands import what they use: `kb search` starts without the scanner and checks
+    from kb_tools import checks, model, status
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -115,6 +111,9 @@ def _log_to_stderr(verbose: int) -> None:
              help="with --format markdown: only articles whose source or translation changed since REF"),
          arg("--check", action="store_true", help="exit 1 when a language breaks its policy"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import status
+    from kb_tools.scan import scan
+
     for lang in args.languages:
         _language(settings, lang)
     if args.since is not None and args.format != "markdown":
@@ -146,6 +145,12 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
 
 
 def _print_status(report: dict[str, list[status.Entry]]) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from kb_tools import status
+    from kb_tools.history import word_diff
+
     rows = []
     for lang, entries in report.items():
         tally = status.counts(entries)
@@ -197,6 +202,9 @@ def _clip(text: str, width: int = 70) -> str:
          arg("--min-recall", type=float, default=0.9, metavar="R",
              help="with --search: the recall@5 each language must reach (default 0.9)"))
 def _check(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import checks
+    from kb_tools.scan import scan
+
     center = scan(settings)
     problems = checks.check(center)
     if args.search:
@@ -234,6 +242,10 @@ def _print_summary(kinds: list[checks.Kind]) -> None:
 
 
 def _golden(center: model.HelpCenter, no_browser: bool, min_recall: float) -> list[Problem]:
+    from rich import box
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     """Ask the golden questions of each face; print recall@5 and MRR per language and face."""
     from contextlib import ExitStack
 
@@ -261,6 +273,7 @@ def _golden(center: model.HelpCenter, no_browser: bool, min_recall: float) -> li
          arg("--lang", action="append", default=[], dest="languages", metavar="LANG"))
 def _index(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import search
+    from kb_tools.scan import scan
 
     center = scan(settings)
     for lang in args.languages or settings.languages:
@@ -282,7 +295,12 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
     lang = _language(settings, args.lang or settings.source_language)
     if limit < 1:
         raise KbError(f"--limit {limit}: give at least 1")
-    search.update(scan(settings), lang)
+    if not search.is_fresh(settings, lang):  # else answer from the index as it is: no scan
+        err.print(f"kb: the search index of {lang} is missing or older than the help center's files: "
+                  "updating it (kb index)", markup=False)
+        from kb_tools.scan import scan
+
+        search.update(scan(settings), lang)
     searcher = search.Searcher(settings.root, lang)
     try:
         hits = searcher.search(query, limit)
@@ -309,6 +327,8 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--tag", action="append", default=[], dest="tags"),
          arg("--critical", action="store_true"))
 def _new(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import scaffold
+
     path = scaffold.new_article(settings, args.path, args.title, args.description, args.tags, args.critical)
     out.print(f"created {path}")
     return 0
@@ -329,8 +349,12 @@ def _new(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--timeout", type=float, default=30.0, help="seconds to wait for each answer"),
          arg("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)"))
 def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from kb_tools import drafts, engines, glossary, llm
+    from kb_tools.cache import CACHE_DIR
     from kb_tools.memory import Memory
+    from kb_tools.scan import scan
 
     lang = _target_language(settings, args.language)
     center = scan(settings)
@@ -410,6 +434,7 @@ def _draft(settings: config.Settings, args: argparse.Namespace) -> int:
 def _approve(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import approve, glossary
     from kb_tools.memory import Memory
+    from kb_tools.scan import scan
 
     lang = _target_language(settings, args.language)
     terms, _ = glossary.load(settings.root)
@@ -431,6 +456,7 @@ def _approve(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--force", action="store_true", help="also adopt translations with uncommitted changes"))
 def _adopt(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import adopt
+    from kb_tools.scan import scan
 
     langs = tuple(_target_language(settings, lang) for lang in args.languages) or settings.targets
     center = scan(settings)
@@ -457,6 +483,7 @@ def _adopt(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--check", action="store_true", help="write nothing, read no history: exit 1 if one is missing or unused"))
 def _snapshots(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import adopt, snapshots
+    from kb_tools.scan import scan
 
     center = scan(settings)
     if args.check:  # for CI: a shallow clone can check what it cannot write
@@ -491,6 +518,7 @@ def _snapshots(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--dry-run", action="store_true", help="print what would be recorded, write nothing"))
 def _editorial(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import approve, editorial
+    from kb_tools.scan import scan
 
     results = editorial.declare(scan(settings), args.paths, approve.reviewer(settings.root, args.by), args.note,
                                 args.dry_run)
@@ -508,6 +536,11 @@ def _editorial(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("language", metavar="LANG"),
          arg("path", metavar="PATH"))
 def _diff(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import status
+    from kb_tools.history import word_diff
+    from kb_tools.layout import Layout
+    from kb_tools.scan import scan
+
     lang = _target_language(settings, args.language)
     center = scan(settings)
     files = Layout(settings)
@@ -543,6 +576,7 @@ def _diff(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--out", type=Path, default=None, help="where to write it (default: review/ next to mkdocs.yml)"))
 def _review(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import review
+    from kb_tools.scan import scan
 
     for lang in args.languages:
         _target_language(settings, lang)
@@ -556,6 +590,8 @@ def _review(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--force", action="store_true", help="rebuild languages whose inputs did not change"),
          arg("--jobs", type=int, default=0, help="parallel builds (default: one per core)"))
 def _build(settings: config.Settings, args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from kb_tools import build
     from kb_tools.mkdocs.runner import build_language  # imports MkDocs: only for the commands that need it
 
@@ -580,6 +616,7 @@ def _build(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("out", type=Path, metavar="OUT"))
 def _prepare(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import edition, prepare
+    from kb_tools.scan import scan
 
     lang = _language(settings, args.language)
     folder = prepare.prepare(edition.compute(scan(settings), lang, related=settings.related), args.out)
@@ -592,6 +629,8 @@ def _prepare(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT"),
          arg("--api", action="store_true", help="serve GET /api/search?q=&lang=&limit= instead"))
 def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools.layout import Layout
+
     if args.api:
         return _serve_api(settings, args.dev_addr)
     from kb_tools.mkdocs.runner import serve  # imports MkDocs: only for the commands that need it

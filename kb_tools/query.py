@@ -35,7 +35,7 @@ LETTER = f"(?:(?![{CJK}])[^\\W_])"  # a letter or digit of a spaced script: what
 WORD = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # Whoosh's RegexTokenizer: what a spaced language calls a word
 SCRIPTS = re.compile(f"(?<=[{CJK}])(?=[^{CJK}])|(?<=[^{CJK}])(?=[{CJK}])")  # where CJK meets other text
 PREFIX = 3  # characters: the shortest term a word no article has may be read as (pago: pag)
-_DATA = Path(__file__).parent / "stopwords"
+DATA = Path(__file__).parent / "stopwords"  # kb's own stop words, per language
 
 
 def kind(lang: str) -> Kind:
@@ -94,7 +94,7 @@ class Rules:
 
 def rules(root: Path, lang: str, source_lang: str, glossary: Glossary) -> Rules:
     """The rules of lang: kb's stop words and the help center's, synonyms, and the glossary as a bridge."""
-    lines = _lines(_DATA / f"{lang.split('-')[0]}.txt") + _lines(root / f"search/stopwords/{lang}.txt")
+    lines = _lines(DATA / f"{lang.split('-')[0]}.txt") + _lines(root / f"search/stopwords/{lang}.txt")
     strip = tuple(line[3:] for line in lines if line.startswith("re:"))
     stop = frozenset(normalize(word) for line in lines if not line.startswith("re:") for word in line.split())
     groups = [tuple(normalize(w) for w in line.split(",") if w.strip())

@@ -10,6 +10,7 @@ scored by Boosted; kb_tools/webindex.py serves the same index to the browser.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
@@ -21,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index
 from whoosh.analysis import (
@@ -39,19 +40,23 @@ from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
 from whoosh.scoring import BM25F, BM25FScorer
 
-from kb_tools import bridge, glossary, locale_data, query
+from kb_tools import query
 from kb_tools.blocks import short_hash
+from kb_tools.config import Settings
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
-from kb_tools.memory import memory_path
-from kb_tools.model import Document, HelpCenter
-from kb_tools.reader import PagePlan, plan
+from kb_tools.layout import Layout, walk_folder
+
+if TYPE_CHECKING:  # what only kb index needs is imported there: kb search starts without the scanner and reader
+    from kb_tools.model import Document, HelpCenter
+    from kb_tools.reader import PagePlan
 
 log = logging.getLogger(__name__)
 
 INDEX_DIR = ".kb-cache/whoosh"
 RULES = "rules.json"  # in a language's index folder: how its queries are shaped (kb_tools/query.py)
 BRIDGE = "bridge.json"  # and its reader's terms for source terms (kb_tools/bridge.py)
+SOURCES = "sources"  # and the fingerprint of the files it was made from (sources_fingerprint)
 _SCHEMA_VERSION = "2"
 OWN: tuple[str, ...] = ("title", "headings", "body")  # the site's language
 SRC: tuple[str, ...] = ("title_src", "headings_src", "body_src")  # the source language's text of a page shown in it
@@ -238,7 +243,12 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
 
     plans: what the site of lang shows, when the caller has it already (it asks git about stale pages).
     """
+    from kb_tools import glossary
+    from kb_tools.reader import plan
+
     root, source_lang = center.settings.root, center.settings.source_language
+    # Read before the work: a file changed while it runs makes the next fingerprint differ.
+    sources = sources_fingerprint(center.settings)
     folder = index_dir(root, lang)
     wanted = schema(lang, source_lang)
     plans = plan(center, lang) if plans is None else plans
@@ -255,6 +265,7 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
             write_atomic(scratch / RULES, rules)
             _bridge(center, lang, scratch, changed=True)
             write_atomic(scratch / "version", _SCHEMA_VERSION)
+            write_atomic(scratch / SOURCES, sources)
             swap_dir(scratch, folder)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -264,11 +275,52 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
         write_atomic(folder / RULES, rules)
     report = _update(center, lang, plans, folder)
     _bridge(center, lang, folder, changed=bool(report.updated or report.removed))
+    if _read(folder / SOURCES) != sources:
+        write_atomic(folder / SOURCES, sources)
     return report
+
+
+def sources_fingerprint(settings: Settings) -> str:
+    """A hash of the name, size and modification time of every file an index is made from.
+
+    Every language's files, locales/ (glossary, categories, memory), search/ (synonyms, stop words),
+    the config file, and git's log of HEAD (stale pages are shown from older versions git keeps).
+    It costs a listing of those folders, not a reading of the files: kb search compares it with
+    the one the index was made from, and scans the help center only when they differ.
+    """
+    root = settings.root
+    folders = [*Layout(settings).every_folder(), root / "locales", root / "search", query.DATA]
+    lines = []
+    for folder in dict.fromkeys(folders):
+        for entry, rel in walk_folder(folder):
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            lines.append(f"{folder}/{rel}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    for path in (settings.config_file, root / ".git" / "logs" / "HEAD"):
+        if path is not None:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    lines.sort()
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def is_fresh(settings: Settings, lang: str) -> bool:
+    """Whether the index of lang exists and was made from the files as they are now (sources_fingerprint)."""
+    folder = index_dir(settings.root, lang)
+    return (_read(folder / "version") == _SCHEMA_VERSION and bool(_read(folder / SOURCES))
+            and _read(folder / SOURCES) == sources_fingerprint(settings))
 
 
 def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
     """Learn the reader's words for source terms (kb_tools/bridge.py) when the translations changed."""
+    from kb_tools import bridge
+    from kb_tools.memory import memory_path
+
     path, memory = folder / BRIDGE, memory_path(center.settings.root, lang)
     if not changed and path.exists() and not (memory.exists() and memory.stat().st_mtime > path.stat().st_mtime):
         return
@@ -310,6 +362,8 @@ def _usable(folder: Path, wanted: Schema) -> bool:
 
 def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(path, index fields) of every article the index of lang holds: what its site shows."""
+    from kb_tools import locale_data
+
     categories = locale_data.load(center.settings.root, lang, center.settings.source_language).categories
     for rel, page in sorted(plans.items()):
         if _is_home(rel):  # a list of every category: it would match every query
@@ -555,7 +609,9 @@ class Searcher:
             return []
         looked = self.query(text)
         found = looked.query
-        results = list(self.searcher.search(found, limit=limit + 5)) if found is not None else []
+        # Iterated, not list(): list() asks len() first, and Whoosh's len() of results counts every
+        # matching article, one more pass over the postings of every term (most of a query's time).
+        results = [r for r in self.searcher.search(found, limit=limit + 5)] if found is not None else []
         results.sort(key=lambda r: (-round(r.score, 3), r["path"]))
         terms = set(looked.terms)
         hits = [self._hit(r, terms, looked.short) for r in results[:limit]]

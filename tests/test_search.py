@@ -97,6 +97,28 @@ def test_a_changed_article_is_reindexed_alone(center: Path, run_kb: RunKb) -> No
     assert json.loads(out)["results"][0]["path"] == "address.md"
 
 
+def test_kb_search_answers_from_a_fresh_index_and_updates_a_stale_one_saying_so(center: Path,
+                                                                                run_kb: RunKb) -> None:
+    run_kb(center, "index")
+    settings = config.load(center / "mkdocs.yml")
+    assert search.is_fresh(settings, "zh")
+    code, out, err = run_kb(center, "search", "提币", "--lang", "zh", "--json")
+    assert code == 0 and err == "" and json.loads(out)["results"][0]["path"] == "withdraw.md"
+    path = center / "docs/zh/address.md"
+    path.write_text(path.read_text().replace("测试后再提币。", "先小额测试，再提币。"))
+    assert not search.is_fresh(settings, "zh")
+    code, out, err = run_kb(center, "search", "小额测试", "--lang", "zh", "--json")
+    assert err == ("kb: the search index of zh is missing or older than the help center's files: "
+                   "updating it (kb index)\n")
+    assert json.loads(out)["results"][0]["path"] == "address.md" and search.is_fresh(settings, "zh")
+    (center / "search/synonyms/zh.txt").write_text("提币, 提现, 出金\n", encoding="utf-8")
+    assert not search.is_fresh(settings, "zh")  # the rules are made from search/ too
+    (center / "docs/zh/address.md").unlink()
+    run_kb(center, "index")
+    code, out, err = run_kb(center, "search", "小额测试", "--lang", "zh", "--json")
+    assert err == "" and "address.md" not in out
+
+
 def test_golden_questions_pass_in_both_faces_with_recall_and_mrr_per_language(built_sample: Path,
                                                                               run_kb: RunKb) -> None:
     counts = {lang: len(golden.questions(built_sample, lang)[0]) for lang in ("en", "zh", "ja", "es", "ko")}
