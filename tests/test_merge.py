@@ -6,8 +6,10 @@ import json
 import os
 from pathlib import Path
 
-from conftest import RunKb, article, write_kb
+import yaml
+from conftest import REPO, RunKb, article, write_kb
 
+from kb_tools import config
 from kb_tools.fsutil import clean_scratch, scratch_dir
 
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
@@ -107,3 +109,13 @@ def test_a_swap_killed_between_its_renames_leaves_the_old_folder(tmp_path: Path)
     clean_scratch(site)
     assert (site / "index.html").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_the_example_workflow_builds_every_sample_language_once_then_merges() -> None:
+    workflow = yaml.safe_load((REPO / "examples/github-actions/kb-build.yml").read_text())
+    shards = [shard["languages"].split() for shard in workflow["jobs"]["build"]["strategy"]["matrix"]["shard"]]
+    assert sorted(lang for shard in shards for lang in shard) == sorted(config.load(REPO / "mkdocs.yml").languages)
+    build_steps = " ".join(step.get("run", "") for step in workflow["jobs"]["build"]["steps"])
+    merge_steps = " ".join(step.get("run", "") for step in workflow["jobs"]["merge"]["steps"])
+    assert "--site-dir part" in build_steps and "kb merge " in merge_steps
+    assert workflow["jobs"]["merge"]["needs"] == "build" and workflow["jobs"]["deploy"]["needs"] == "merge"
