@@ -1,7 +1,7 @@
 """kb merge: parts of a site built on separate machines (kb build --site-dir), put together with what spans languages.
 
 Each part holds some languages' finished sites and kb-part.json (build.PART_MANIFEST). Nothing is
-rebuilt: the language folders are copied as they are, and the root page, root 404 and sitemap are
+rebuilt: the language folders are linked or copied as they are, and the root page, root 404 and sitemap are
 written by the same code as kb build's. The site is assembled in a scratch folder next to the output
 and swapped into place only once it is complete and checked: a merge that fails or is killed leaves
 the old site.
@@ -10,6 +10,7 @@ the old site.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,7 @@ def merge(settings: config_mod.Settings, folders: list[Path], out: Path) -> dict
     scratch = scratch_dir(out)
     try:
         for lang in settings.languages:
-            shutil.copytree(owner[lang].folder / lang, scratch / lang, symlinks=True)
+            shutil.copytree(owner[lang].folder / lang, scratch / lang, symlinks=True, copy_function=_link_or_copy)
         urls = sitemap_urls(settings)
         missing = missing_pages(settings, scratch, urls)
         if missing:
@@ -103,6 +104,18 @@ def merge(settings: config_mod.Settings, folders: list[Path], out: Path) -> dict
         raise
     swap_dir(scratch, out)
     return {lang: owner[lang].folder for lang in settings.languages}
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where the part is on the output's file system (most of a merge's time is copying), else a copy.
+
+    Safe to share: kb never writes a published file in place (it writes a new file and renames it,
+    or builds a new folder and swaps it in), so neither the part nor the site changes under the other.
+    """
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
 
 
 def _config_name(settings: config_mod.Settings) -> str:

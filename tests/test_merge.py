@@ -119,3 +119,20 @@ def test_the_example_workflow_builds_every_sample_language_once_then_merges() ->
     merge_steps = " ".join(step.get("run", "") for step in workflow["jobs"]["merge"]["steps"])
     assert "--site-dir part" in build_steps and "kb merge " in merge_steps
     assert workflow["jobs"]["merge"]["needs"] == "build" and workflow["jobs"]["deploy"]["needs"] == "merge"
+
+
+def test_a_part_does_not_make_the_site_look_built_and_keeps_its_own_stamps(tmp_path: Path, run_kb: RunKb) -> None:
+    root = write_kb(tmp_path / "kb", {"docs/en/index.md": article("Help", "Welcome.\n")}, languages=("en",),
+                    extra="theme:\n  name: material\n", options="search: false")
+    part = tmp_path / "part"
+    assert run_kb(root, "build").code == 0
+    (root / "docs/en/index.md").write_text(article("Help", "Welcome back.\n"))
+    code, out, err = run_kb(root, "build", "--site-dir", str(part))
+    assert code == 0 and "en: built in" in out, out + err
+    assert json.loads((part / "kb-part.json").read_text())["languages"] == ["en"]
+    code, out, err = run_kb(root, "build")  # site/en/ is older than the part: the part's stamp is not its
+    assert code == 0 and "en: built in" in out, out + err
+    assert "Welcome back." in (root / "site/en/index.html").read_text()
+    code, out, err = run_kb(root, "build", "--site-dir", str(part))
+    assert code == 0 and "en: skipped" in out, out + err
+    assert json.loads((part / "kb-part.json").read_text())["languages"] == ["en"]
