@@ -7,6 +7,7 @@ worker process; kb_tools.mkdocs.runner.build_language is the MkDocs one.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.layout import Layout
 from kb_tools.siteroot import write_root
 
+PART_MANIFEST = "kb-part.json"  # in a part built for kb merge: its languages, commit and builder
 STAMP_DIR = ".kb-cache/build"  # <lang>.stamp: the hash of the inputs site/<lang>/ was built from (not published)
 
 
@@ -38,12 +40,14 @@ Builder = Callable[[str, str, str], "LanguageBuild"]
 
 
 def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), force: bool = False, jobs: int = 0,
-          on_done: Callable[[LanguageBuild], None] | None = None) -> list[LanguageBuild]:
+          on_done: Callable[[LanguageBuild], None] | None = None, part: Path | None = None) -> list[LanguageBuild]:
     """Build site/<lang>/ for each language (all by default) with builder, and the site root; returns each outcome.
 
     builder must be a module-level function: it runs in another process. Each language is built
     into a scratch folder that replaces site/<lang>/ only once its build succeeded, and the stamp
     is written after that: a build killed half-way leaves the old site and no stamp of the new one.
+    With part, the languages go to part/<lang>/ instead, with a manifest (PART_MANIFEST) in place of
+    the site root: one runner's share of a site that kb merge puts together.
     """
     settings = config_mod.load(config_file)
     langs = tuple(languages) or settings.languages
@@ -51,13 +55,13 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     if unknown:
         raise KbError(f"unknown language {unknown[0]!r}: use one of {', '.join(settings.languages)}")
     assert settings.site_dir is not None
-    site = settings.site_dir.resolve()
+    site = (part or settings.site_dir).resolve()
     stamps = {lang: inputs_hash(settings, lang) for lang in langs}
     results: list[LanguageBuild] = []
     todo = []
     for lang in langs:
         clean_scratch(site / lang)  # what a killed build left
-        if not force and _read_stamp(settings, lang) == stamps[lang] and (site / lang).is_dir():
+        if not force and _read_stamp(settings, lang, site) == stamps[lang] and (site / lang).is_dir():
             results.append(LanguageBuild(lang, "skipped", message="inputs unchanged since the last build"))
             if on_done:
                 on_done(results[-1])
@@ -76,32 +80,55 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                     result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
                 if result.outcome == "built":
                     swap_dir(scratch[lang], site / lang)
-                    _write_stamp(settings, lang, stamps[lang])
+                    _write_stamp(settings, lang, site, stamps[lang])
                 else:
                     shutil.rmtree(scratch[lang], ignore_errors=True)  # the old site stays
                 results.append(result)
                 if on_done:
                     on_done(result)
-    write_root(settings, site)
+    if part is None:
+        write_root(settings, site)
+    else:
+        # Complete: built from the inputs as they are now, by this run or an earlier one into the same part.
+        done = [lang for lang in settings.languages if (site / lang).is_dir()
+                and _read_stamp(settings, lang, site) == (stamps.get(lang) or inputs_hash(settings, lang))]
+        write_part_manifest(settings, site, done)
     return sorted(results, key=lambda r: langs.index(r.lang))
 
 
-def _read_stamp(settings: config_mod.Settings, lang: str) -> str | None:
+def _stamp_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
+    """Where the stamp of site/<lang>/ is kept: one per site folder, so that a part built elsewhere
+    does not make site/<lang>/ look current."""
+    assert settings.site_dir is not None
+    if site == settings.site_dir.resolve():
+        return settings.root / STAMP_DIR / f"{lang}.stamp"
+    return settings.root / STAMP_DIR / f"{lang}-{hashlib.sha256(str(site).encode()).hexdigest()[:12]}.stamp"
+
+
+def _read_stamp(settings: config_mod.Settings, lang: str, site: Path) -> str | None:
     """The inputs hash the complete site of lang was built from (None if it has none)."""
     try:
-        return (settings.root / STAMP_DIR / f"{lang}.stamp").read_text()
+        return _stamp_path(settings, lang, site).read_text()
     except OSError:
         return None
 
 
-def _write_stamp(settings: config_mod.Settings, lang: str, value: str) -> None:
+def _write_stamp(settings: config_mod.Settings, lang: str, site: Path, value: str) -> None:
     """Record that the site of lang is complete and was built from inputs with hash value."""
-    write_atomic(settings.root / STAMP_DIR / f"{lang}.stamp", value)
+    write_atomic(_stamp_path(settings, lang, site), value)
 
 
 def is_current(settings: config_mod.Settings, lang: str) -> bool:
     """Whether site/<lang>/ was built from the inputs as they are now."""
-    return _read_stamp(settings, lang) == inputs_hash(settings, lang)
+    assert settings.site_dir is not None
+    return _read_stamp(settings, lang, settings.site_dir.resolve()) == inputs_hash(settings, lang)
+
+
+def write_part_manifest(settings: config_mod.Settings, part: Path, languages: list[str]) -> None:
+    """part/kb-part.json: the languages complete in the part, and the commit and builder they were built from."""
+    manifest = {"languages": languages, "commit": git.head(settings.root),
+                "builder": os.environ.get("KB_BUILDER") or "mkdocs"}
+    write_atomic(part / PART_MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
 def inputs_hash(settings: config_mod.Settings, lang: str) -> str:

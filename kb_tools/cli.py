@@ -588,7 +588,9 @@ def _review(settings: config.Settings, args: argparse.Namespace) -> int:
 @command("build", "build one static site per language under site/<lang>/",
          arg("--lang", action="append", default=[], dest="languages", metavar="LANG"),
          arg("--force", action="store_true", help="rebuild languages whose inputs did not change"),
-         arg("--jobs", type=int, default=0, help="parallel builds (default: one per core)"))
+         arg("--jobs", type=int, default=0, help="parallel builds (default: one per core)"),
+         arg("--site-dir", type=Path, default=None, metavar="DIR",
+             help="build a part for kb merge: the languages into DIR/<lang>/ with DIR/kb-part.json, no site root"))
 def _build(settings: config.Settings, args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -600,15 +602,33 @@ def _build(settings: config.Settings, args: argparse.Namespace) -> int:
         total = len(args.languages) or len(settings.languages)
         task = progress.add_task("building languages", total=total)
         results = build.build(args.config, build_language, args.languages, args.force, args.jobs,
-                              on_done=lambda r: progress.advance(task))
+                              on_done=lambda r: progress.advance(task), part=args.site_dir)
     for result in results:
         detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
         out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
         if result.message:  # for built: warnings, e.g. an article left out because it cannot be read
             out.print(f"    {result.message}", markup=False)
     assert settings.site_dir is not None
-    out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
+    if args.site_dir:
+        out.print(f"part: {args.site_dir.resolve()} (put the parts together with: kb merge PART... --out SITE)",
+                  markup=False)
+    else:
+        out.print(f"site: {settings.site_dir.resolve()}/index.html", markup=False)
     return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
+@command("merge", "put together parts built on separate machines (kb build --site-dir) into one site",
+         arg("parts", nargs="+", type=Path, metavar="PART"),
+         arg("--out", type=Path, default=None, metavar="DIR", help="the site folder (default: site_dir of mkdocs.yml)"))
+def _merge(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import merge
+
+    assert settings.site_dir is not None
+    target = args.out or settings.site_dir
+    for lang, folder in merge.merge(settings, args.parts, target).items():
+        out.print(f"{lang}: from {folder}", markup=False)
+    out.print(f"site: {target.resolve()}/index.html", markup=False)
+    return 0
 
 
 @command("prepare", "write one language's edition as a plain docs folder for any builder",

@@ -78,7 +78,16 @@ def swap_dir(new: Path, target: Path) -> None:
 
 
 def clean_scratch(target: Path) -> None:
-    """Delete what a killed run left next to target: unfinished scratch folders and old copies not yet deleted."""
+    """Delete what a killed run left next to target: unfinished scratch folders and old copies not yet deleted.
+
+    A run killed between swap_dir's two renames left no target, and the old one in its trash folder:
+    that one is put back first, so a killed swap leaves the old folder or the new one, never none.
+    """
+    if not target.exists() and target.parent.is_dir():
+        for trash in target.parent.glob(f".{glob.escape(target.name)}.kb-old-*"):
+            if (trash / target.name).is_dir():
+                os.rename(trash / target.name, target)
+                break
     if target.parent.is_dir():
         for leftover in target.parent.glob(f".{glob.escape(target.name)}.kb-*"):
             shutil.rmtree(leftover, ignore_errors=True)

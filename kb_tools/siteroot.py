@@ -15,7 +15,7 @@ from kb_tools.reader import page_url
 from kb_tools.scan import scan
 
 
-def write_root(settings: config_mod.Settings, site: Path) -> None:
+def write_root(settings: config_mod.Settings, site: Path, urls: list[str] | None = None) -> None:
     """site/index.html (languages in their own names, sends a browser to its language),
     site/404.html and site/sitemap.xml with xhtml:link alternates.
 
@@ -35,8 +35,7 @@ def write_root(settings: config_mod.Settings, site: Path) -> None:
             site_url=site_url, not_found=name == "404.html",
             not_found_texts=[(lang, _not_found(settings.root, lang)) for lang in settings.languages])
         write_atomic(site / name, html)
-    center = scan(settings, blocks=False)
-    urls = sorted(page_url(rel) for rel in center.docs[settings.source_language])
+    urls = sitemap_urls(settings) if urls is None else urls
     base = f"{site_url}/" if site_url else ""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
@@ -50,6 +49,18 @@ def write_root(settings: config_mod.Settings, site: Path) -> None:
             lines.append("  </url>")
     lines.append("</urlset>\n")
     write_atomic(site / "sitemap.xml", "\n".join(lines))
+
+
+def sitemap_urls(settings: config_mod.Settings) -> list[str]:
+    """The URL paths the sitemap lists, in every language: the source language's articles."""
+    center = scan(settings, blocks=False)
+    return sorted(page_url(rel) for rel in center.docs[settings.source_language])
+
+
+def missing_pages(settings: config_mod.Settings, site: Path, urls: list[str]) -> list[tuple[str, str]]:
+    """(language, URL path) of each sitemap and hreflang entry that has no page under site."""
+    return [(lang, url) for lang in settings.languages for url in urls
+            if not (site / lang / url / "index.html").is_file()]
 
 
 def _not_found(root: Path, lang: str) -> str:
