@@ -143,6 +143,20 @@ def head(root: Path) -> str:
     return output.decode().strip() if output else ""
 
 
+def changed_between(root: Path, old: str, new: str) -> set[str] | None:
+    """Files (relative to root) that any commit after old up to new changed; None unless old is an ancestor of new.
+
+    Merges count against every parent (-m), so a file a merge brings in is named too.
+    """
+    if not old or not new or _run(root, "merge-base", "--is-ancestor", old, new) is None:
+        return None
+    output = _run(root, "log", "-m", "-z", "--no-renames", "--format=", "--name-only", "--relative",
+                  f"{old}..{new}", "--")
+    if output is None:
+        return None
+    return {name.lstrip("\n") for name in _fields(output) if name.strip("\n")}
+
+
 def changed_since(root: Path, ref: str) -> set[str] | None:
     """Files (relative to root) that differ between ref and the working tree, new untracked ones included.
 

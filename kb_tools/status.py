@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from kb_tools import snapshots
 from kb_tools.blocks import Block
-from kb_tools.git import SHALLOW, Git
+from kb_tools.cache import CACHE_DIR, Memo
+from kb_tools.git import SHALLOW, Git, changed_between, head
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
@@ -81,9 +85,16 @@ def compute(center: HelpCenter, languages: tuple[str, ...] | None = None) -> dic
     return report
 
 
-def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[str, list[Entry]]:
-    """Fill in, for stale entries, which source blocks changed and when, from git history."""
-    git = Git(center.settings.root)
+def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache: bool = True) -> dict[str, list[Entry]]:
+    """Fill in, for stale entries, which source blocks changed and when, from git history.
+
+    Explanations are kept in .kb-cache/ by source path, the source version translated, the source
+    file's bytes and which snapshots exist, along with the HEAD they were found at: a later commit
+    forgets those of the sources it touched, so a warm run walks no history.
+    """
+    root = center.settings.root
+    git = Git(root)
+    memo = _stale_memo(git, use_cache)
     found: dict[tuple[str, str], _Explained] = {}
     result = {}
     for lang, entries in report.items():
@@ -95,12 +106,44 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[st
                 assert source is not None and doc.translation is not None
                 key = (entry.rel, doc.translation.source_hash)
                 if key not in found:
-                    found[key] = _explain(git, center, source, doc)
+                    memo_key = _memo_key(center, source, doc.translation.source_hash)
+                    found[key] = memo.get(memo_key)
+                    if found[key] is None:
+                        found[key] = _explain(git, center, source, doc)
+                        memo.put(memo_key, found[key])
                 changed, date, reasons, made_from = found[key]
                 entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=made_from)
             explained.append(entry)
         result[lang] = explained
+    memo.save(prune=set(report) == set(center.settings.languages))
     return result
+
+
+def _stale_memo(git: Git, use_cache: bool) -> Memo:
+    """The kept explanations still true at the commit checked out now."""
+    root, here = git.root, Path(__file__)
+    code = (here, here.with_name("history.py"), here.with_name("snapshots.py"), here.with_name("git.py"))
+    now = (head(root), git.prefix, git.shallow)
+    memo = Memo(root / CACHE_DIR if use_cache else None, "stale", code, now)
+    if memo.entries and memo.saved_context != now:
+        was = memo.saved_context
+        # Same repository, a commit later: only the sources those commits touched have new history.
+        touched = changed_between(root, was[0], now[0]) if was[1:] == now[1:] else None
+        memo.drop(lambda key: touched is None or key[0] in touched)
+    return memo
+
+
+def _memo_key(center: HelpCenter, source: Document, made_from: str) -> tuple[str, ...]:
+    """What an explanation depends on but git history: the source's bytes, the versions sought, their snapshots."""
+    root = center.settings.root
+    through = center.editorial_chain(source.rel, made_from)
+    wanted = (made_from, through[-1].after) if through else (made_from,)
+    try:
+        data = hashlib.sha256((root / source.path).read_bytes()).hexdigest()
+    except OSError:
+        data = ""
+    kept = "".join("1" if snapshots.path_for(root, digest).is_file() else "0" for digest in wanted)
+    return (source.path, *wanted, data, kept)
 
 
 _Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]]  # changes, date, notes, blocks
