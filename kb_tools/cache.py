@@ -58,17 +58,20 @@ class ScanCache:
         self.folder = folder
         self.entries: dict[str, tuple[Stamp, tuple[Any, ...]]] = self._load("documents") or {}
         self._blocks: dict[str, bytes] | None = None
+        self.missed = False  # a file was read again: save what it gave
 
     def get(self, path: str, stamp: Stamp, blocks: bool) -> Document | None:
         """The cached document if the file has not changed since (with its blocks if asked)."""
         cached = self.entries.get(path)
         if cached is None or cached[0] != stamp:
+            self.missed = True
             return None
         document = _from_row(cached[1])
         if not blocks or not document.readable:
             return document
         data = self.blocks().get(path)
         if not data:
+            self.missed = True  # read by a scan that needed no blocks
             return None
         return replace(document, parsed=tuple(Block(*fields) for fields in pickle.loads(data)))
 
@@ -80,7 +83,7 @@ class ScanCache:
 
     def update(self, fresh: dict[str, tuple[Stamp, Document]]) -> None:
         """Save the documents if any file changed, appeared or went away."""
-        if self.folder is None or {k: v[0] for k, v in fresh.items()} == {k: v[0] for k, v in self.entries.items()}:
+        if self.folder is None or (not self.missed and fresh.keys() == self.entries.keys()):
             return
         old_blocks = self.blocks()
         blocks = {}

@@ -90,33 +90,68 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache:
 
     Explanations are kept in .kb-cache/ by source path, the source version translated, the source
     file's bytes and which snapshots exist, along with the HEAD they were found at: a later commit
-    forgets those of the sources it touched, so a warm run walks no history.
+    forgets those of the sources it touched, so a warm run walks no history. What is not kept is
+    found with one git log for all of them and one git process reading their old versions.
     """
-    root = center.settings.root
-    git = Git(root)
+    git = Git(center.settings.root)
     memo = _stale_memo(git, use_cache)
-    found: dict[tuple[str, str], _Explained] = {}
+    found: dict[tuple[str, str], _Explained | None] = {}
+    keys: dict[tuple[str, str], tuple[str, ...]] = {}
+    for lang, entries in report.items():
+        for entry in entries:
+            made_from = _made_from(center, lang, entry)
+            if made_from and (entry.rel, made_from) not in found:
+                source = center.source(entry.rel)
+                assert source is not None
+                keys[entry.rel, made_from] = _memo_key(center, source, made_from)
+                found[entry.rel, made_from] = memo.get(keys[entry.rel, made_from])
+    missing = [key for key, explained in found.items() if explained is None]
+    with git:
+        git.prefetch(center.source(rel).path for rel, _ in missing)  # type: ignore[union-attr]
+        for rel, made_from in missing:
+            source = center.source(rel)
+            assert source is not None
+            found[rel, made_from] = _explain(git, center, source, made_from)
+            memo.put(keys[rel, made_from], found[rel, made_from])
+    memo.save(prune=set(report) == set(center.settings.languages))
     result = {}
     for lang, entries in report.items():
         explained = []
         for entry in entries:
-            if entry.status == "stale":
-                source = center.source(entry.rel)
-                doc = center.docs[lang][entry.rel]
-                assert source is not None and doc.translation is not None
-                key = (entry.rel, doc.translation.source_hash)
-                if key not in found:
-                    memo_key = _memo_key(center, source, doc.translation.source_hash)
-                    found[key] = memo.get(memo_key)
-                    if found[key] is None:
-                        found[key] = _explain(git, center, source, doc)
-                        memo.put(memo_key, found[key])
-                changed, date, reasons, made_from = found[key]
-                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=made_from)
+            made_from = _made_from(center, lang, entry)
+            if made_from:
+                changed, date, reasons, blocks = found[entry.rel, made_from]  # type: ignore[misc]
+                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=blocks)
             explained.append(entry)
         result[lang] = explained
-    memo.save(prune=set(report) == set(center.settings.languages))
     return result
+
+
+def _made_from(center: HelpCenter, lang: str, entry: Entry) -> str:
+    """The source hash a stale entry's translation was made from ('' for an entry not stale)."""
+    if entry.status != "stale":
+        return ""
+    translation = center.docs[lang][entry.rel].translation
+    assert translation is not None
+    return translation.source_hash
+
+
+_Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]]  # changes, date, notes, blocks
+
+
+def _explain(git: Git, center: HelpCenter, source: Document, made_from: str) -> _Explained:
+    source = center.with_blocks(source)
+    # After editorial edits, compare with the last version they reach: only the later edits need translating.
+    through = center.editorial_chain(source.rel, made_from)
+    version = (find_version(git, source, through[-1].after) if through else None) \
+        or find_version(git, source, made_from)
+    if version is None:
+        if git.prefix is None:
+            return (), "", ("not in a git repository: cannot tell which paragraphs changed",), ()
+        note = f"git history holds no version of {source.path} with hash {made_from}"
+        why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
+        return (), "", (f"{note}: {why}",), ()
+    return tuple(changes(version.document, source)), version.changed_on, (), version.document.blocks
 
 
 def _stale_memo(git: Git, use_cache: bool) -> Memo:
@@ -144,26 +179,6 @@ def _memo_key(center: HelpCenter, source: Document, made_from: str) -> tuple[str
         data = ""
     kept = "".join("1" if snapshots.path_for(root, digest).is_file() else "0" for digest in wanted)
     return (source.path, *wanted, data, kept)
-
-
-_Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]]  # changes, date, notes, blocks
-
-
-def _explain(git: Git, center: HelpCenter, source: Document, doc: Document) -> _Explained:
-    assert doc.translation is not None
-    source = center.with_blocks(source)
-    made_from = doc.translation.source_hash
-    # After editorial edits, compare with the last version they reach: only the later edits need translating.
-    through = center.editorial_chain(source.rel, made_from)
-    version = (find_version(git, source, through[-1].after) if through else None) \
-        or find_version(git, source, made_from)
-    if version is None:
-        if git.prefix is None:
-            return (), "", ("not in a git repository: cannot tell which paragraphs changed",), ()
-        note = f"git history holds no version of {source.path} with hash {made_from}"
-        why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
-        return (), "", (f"{note}: {why}",), ()
-    return tuple(changes(version.document, source)), version.changed_on, (), version.document.blocks
 
 
 def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: dict[str, Any]) -> dict[str, Any]:
