@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -79,6 +80,7 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, 
         meta.get("critical") is True, meta.get("machine_translation") is not False, translation,
         str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"),
         frontmatter.key_line(split, "template") if meta.get("template") else 0, parsed,
+        hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
 
 

@@ -66,3 +66,8 @@ def test_warm_status_and_check_follow_edits_and_commits(tmp_path: Path, run_kb: 
     commit(root, "later edits", "2026-03-20")
     out = same(root, tmp_path, run_kb)
     assert '"source_changed_on": "2026-03-20"' in out and '"source_changed_on": "2026-02-10"' in out
+
+    # The glossary changes what QA finds in files that did not change.
+    write_kb(root, {"locales/glossary.yml": "required:\n  network:\n    zh: 网络通道\n"})
+    same(root, tmp_path, run_kb)
+    assert "glossary term" in run_kb(root, "check").out
