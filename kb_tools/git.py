@@ -131,10 +131,10 @@ class Git:
             batch.stdin.write(os.fsencode(spec) + b"\n")
             batch.stdin.flush()
             header = batch.stdout.readline().split()
-            if len(header) != 3 or header[1] != b"blob":
-                return None  # "<spec> missing", or not a file
-            data = batch.stdout.read(int(header[2]) + 1)
-            return data[:-1]
+            if len(header) != 3:
+                return None  # "<spec> missing"
+            data = batch.stdout.read(int(header[2]) + 1)  # read whole, so the next answer starts clean
+            return data[:-1] if header[1] == b"blob" else None
         except (OSError, ValueError) as exc:
             log.debug("git cat-file --batch in %s: %s", self.root, exc)
             self.close()
