@@ -1,9 +1,13 @@
 """Time `kb status` and `kb check` on a synthetic help center of N articles x L languages.
 
-    python bench/bench_status.py --articles 10000 --languages 6 --runs 5
+    python bench/bench_status.py --articles 10000 --languages 6 --runs 5 [--before DIR]
 
-Prints a table and writes bench/results/status-<N>x<L>.json. The baseline, timed in the same
+Prints a table and writes bench/results/status-<N>x<L>.json. The help center is a git repository
+with two commits: 5% of the sources change in the second, and their translations stay made from
+the first version, so they are stale with real history to explain. The baseline, timed in the same
 run, is the least any status tool must do: read every file and parse its front matter with PyYAML.
+Cold runs delete .kb-cache/ first. --before DIR times another kb_tools tree (e.g. one exported with
+`git archive`) in the same run, case for case.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,11 +46,21 @@ def body(rng: random.Random, n: int) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args], cwd=root,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
 def generate(root: Path, articles: int, languages: int, seed: int = 7) -> None:
-    """Write mkdocs.yml and docs/: 80% reviewed, 5% machine, 5% stale, 10% missing per language."""
+    """A git repository of mkdocs.yml and docs/: 80% reviewed, 5% machine, 5% stale, 10% missing per language.
+
+    The stale ones: their source gained a paragraph in a second commit, after they were made.
+    """
     rng = random.Random(seed)
     langs = LANGS[:languages]
     (root / "mkdocs.yml").write_text(f"site_name: Bench\nplugins:\n  - kb:\n      languages: [{', '.join(langs)}]\n")
+    (root / ".gitignore").write_text(".kb-cache/\n")
+    edited = []
     for i in range(articles):
         rel = f"category-{i % 40}/article-{i}.md"
         text = f"---\ntitle: Article {i}\ndescription: About {rng.choice(WORDS)}.\ntags: [bench]\n---\n\n{body(rng, i)}"
@@ -58,11 +73,19 @@ def generate(root: Path, articles: int, languages: int, seed: int = 7) -> None:
             if roll < 0.10:
                 continue
             status = "machine" if roll < 0.15 else "reviewed"
-            source_hash = "f" * 12 if roll > 0.95 else digest
+            source_hash = digest
+            if roll > 0.95:
+                edited.append(path)
             block = f"translation:\n  source_hash: {source_hash}\n  status: {status}\n  reviewed_by: bench\n"
             target = root / "docs" / lang / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(f"---\ntitle: {lang} {i}\n{block}---\n\n{text.split('---', 2)[2]}")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "first version")
+    for path in dict.fromkeys(edited):
+        path.write_text(path.read_text() + "\nA paragraph added after the translations were made.\n")
+    git(root, "commit", "-q", "-a", "-m", "sources edited")
 
 
 def baseline(root: Path) -> None:
@@ -74,12 +97,16 @@ def baseline(root: Path) -> None:
             yaml.load(text.split("---", 2)[1], Loader=loader)
 
 
-def timed(command: list[str] | None, root: Path) -> float:
+def timed(command: list[str] | None, root: Path, tree: str | None = None, cold: bool = False) -> float:
+    """Seconds one run takes; tree: the folder kb_tools is imported from (None: the installed one)."""
+    if cold:
+        shutil.rmtree(root / ".kb-cache", ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": tree} if tree else None
     start = time.perf_counter()
     if command is None:
         baseline(root)
     else:
-        subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
     return time.perf_counter() - start
 
 
@@ -88,31 +115,39 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10000)
     parser.add_argument("--languages", type=int, default=6)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--before", default=None, metavar="DIR", help="a kb_tools tree to time in the same run")
     args = parser.parse_args()
     kb = [sys.executable, "-m", "kb_tools.cli"]
-    cases = {
-        "baseline: read + parse front matter": None,
-        "kb status (warm cache)": [*kb, "status", "--format", "json"],
-        "kb check (warm cache)": [*kb, "check"],
-    }
+    status, check = [*kb, "status", "--format", "json"], [*kb, "check"]
+    trees: dict[str, str | None] = {"": None, **({"before: ": str(Path(args.before).resolve())} if args.before else {})}
+    Case = tuple[list[str] | None, str | None, bool]  # command, tree, cold
+    cases: dict[str, Case] = {"baseline: read + parse front matter": (None, None, False)}
+    for label, tree in trees.items():
+        cases[f"{label}kb status (cold, no cache)"] = (status, tree, True)
+        cases[f"{label}kb status (warm cache)"] = (status, tree, False)
+        cases[f"{label}kb check (warm cache)"] = (check, tree, False)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         started = time.perf_counter()
         generate(root, args.articles, args.languages)
         print(f"generated {args.articles} x {args.languages} in {time.perf_counter() - started:.1f} s")
-        cold = timed([*kb, "status", "--format", "json"], root)  # fills the cache
         results: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):  # interleaved, so machine noise hits every case alike
-            for name, command in cases.items():
-                results[name].append(timed(command, root))
+            for tree in trees.values():  # each tree fills its own cache before its warm runs
+                timed(check, root, tree)
+                for name, (command, case_tree, cold) in cases.items():
+                    if case_tree == tree and command is not None:
+                        results[name].append(timed(command, root, tree, cold))
+                        if cold:
+                            timed(check, root, tree)
+            results["baseline: read + parse front matter"].append(timed(None, root))
     base = statistics.median(results["baseline: read + parse front matter"])
-    rows = [{"case": "kb status (cold, no cache)", "median_s": cold, "runs": 1, "ratio_to_baseline": cold / base}]
-    rows += [{"case": name, "median_s": statistics.median(times), "runs": len(times),
-              "ratio_to_baseline": statistics.median(times) / base} for name, times in results.items()]
+    rows = [{"case": name, "median_s": statistics.median(times), "runs": len(times),
+             "ratio_to_baseline": statistics.median(times) / base} for name, times in results.items()]
     print(f"\n{args.articles} articles x {args.languages} languages, {os.cpu_count()} cores")
-    print(f"{'case':<40} {'median s':>9} {'x baseline':>11}")
+    print(f"{'case':<44} {'median s':>9} {'x baseline':>11}")
     for row in rows:
-        print(f"{row['case']:<40} {row['median_s']:>9.2f} {row['ratio_to_baseline']:>11.2f}")
+        print(f"{row['case']:<44} {row['median_s']:>9.2f} {row['ratio_to_baseline']:>11.2f}")
     out = Path(__file__).parent / "results" / f"status-{args.articles}x{args.languages}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"articles": args.articles, "languages": args.languages, "rows": rows}, indent=2))

@@ -1,7 +1,9 @@
-"""The scan cache in .kb-cache/: parsed documents keyed by path, modification time and size.
+"""The caches in .kb-cache/: parsed documents, stale explanations and QA results, each valid for the code that made it.
 
-Two files: a small one with what `kb status` needs, and a large one with the blocks, loaded only
-by what needs them. The cache is valid only for the code that parsed it.
+The scan cache keeps parsed documents keyed by path, modification time and size, in two files: a
+small one with what `kb status` needs, and a large one with the blocks, loaded only by what needs
+them. `Memo` keeps what is derived from documents (a stale entry's explanation, a translation's
+QA problems) under a key that names everything the result depends on.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+from collections.abc import Callable
 from dataclasses import astuple, fields, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -55,17 +58,20 @@ class ScanCache:
         self.folder = folder
         self.entries: dict[str, tuple[Stamp, tuple[Any, ...]]] = self._load("documents") or {}
         self._blocks: dict[str, bytes] | None = None
+        self.missed = False  # a file was read again: save what it gave
 
     def get(self, path: str, stamp: Stamp, blocks: bool) -> Document | None:
         """The cached document if the file has not changed since (with its blocks if asked)."""
         cached = self.entries.get(path)
         if cached is None or cached[0] != stamp:
+            self.missed = True
             return None
         document = _from_row(cached[1])
         if not blocks or not document.readable:
             return document
         data = self.blocks().get(path)
         if not data:
+            self.missed = True  # read by a scan that needed no blocks
             return None
         return replace(document, parsed=tuple(Block(*fields) for fields in pickle.loads(data)))
 
@@ -77,7 +83,7 @@ class ScanCache:
 
     def update(self, fresh: dict[str, tuple[Stamp, Document]]) -> None:
         """Save the documents if any file changed, appeared or went away."""
-        if self.folder is None or {k: v[0] for k, v in fresh.items()} == {k: v[0] for k, v in self.entries.items()}:
+        if self.folder is None or (not self.missed and fresh.keys() == self.entries.keys()):
             return
         old_blocks = self.blocks()
         blocks = {}
@@ -107,3 +113,62 @@ class ScanCache:
         assert self.folder is not None
         payload = pickle.dumps((_VERSION, data), protocol=pickle.HIGHEST_PROTOCOL)
         write_atomic_bytes(self.folder / f"{name}.pickle", payload)
+
+
+class Memo:
+    """A dict of derived results kept in .kb-cache/<name>.pickle; `folder` None keeps nothing.
+
+    code: the source files whose code computes the results (a change to any of them empties the memo);
+    the caller's keys must name everything else a result depends on.
+    """
+
+    def __init__(self, folder: Path | None, name: str, code: tuple[Path, ...], context: Any = None) -> None:
+        self.folder, self.name = folder, name
+        self.version = hashlib.sha256(_VERSION.encode() + b"".join(path.read_bytes() for path in code)).hexdigest()
+        self.context = context  # saved with the entries, for the caller to judge them by (e.g. git HEAD)
+        self.saved_context: Any = None
+        self.entries: dict[Any, Any] = {}
+        self.used: set[Any] = set()
+        self.changed = False
+        if folder is None:
+            return
+        try:
+            version, saved_context, entries = pickle.loads((folder / f"{name}.pickle").read_bytes())  # by save()
+        except Exception:
+            return
+        if version == self.version:
+            self.saved_context, self.entries = saved_context, entries
+
+    def get(self, key: Any) -> Any:
+        """The result kept for key, or None."""
+        found = self.entries.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep value for key."""
+        self.entries[key] = value
+        self.used.add(key)
+        self.changed = True
+
+    def drop(self, unwanted: Callable[[Any], bool]) -> None:
+        """Forget the results whose key is unwanted."""
+        gone = [key for key in self.entries if unwanted(key)]
+        for key in gone:
+            del self.entries[key]
+        self.changed = self.changed or bool(gone)
+
+    def save(self, prune: bool = False) -> None:
+        """Write the results if anything changed; prune: only those used in this run (the rest are for files gone)."""
+        if prune and set(self.entries) != self.used:
+            self.entries = {key: self.entries[key] for key in self.used}
+            self.changed = True
+        if self.folder is None or not (self.changed or self.saved_context != self.context):
+            return
+        kept = self.entries
+        payload = pickle.dumps((self.version, self.context, kept), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            write_atomic_bytes(self.folder / f"{self.name}.pickle", payload)
+        except OSError as exc:
+            log.warning("cannot write the cache in %s: %s", self.folder, exc)

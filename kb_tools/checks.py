@@ -7,6 +7,7 @@ source are one problem: they are what being stale means, and kb draft or a revie
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -16,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from kb_tools import glossary as glossary_mod
 from kb_tools import qa
-from kb_tools.errors import Problem
+from kb_tools.cache import CACHE_DIR, Memo
+from kb_tools.errors import Problem, Severity
 from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter
 from kb_tools.status import entry_for
@@ -30,12 +32,16 @@ _STALE_NOUNS = {
 }
 
 
-def check(center: HelpCenter) -> list[Problem]:
-    """Every problem in the help center at the severity its check is set to, sorted by file and line."""
+def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
+    """Every problem in the help center at the severity its check is set to, sorted by file and line.
+
+    A translation's QA against its source is kept in .kb-cache/qa.pickle by the content of both files
+    and of the glossary: a warm run checks again only the pairs where one of them changed.
+    """
     glossary, problems = glossary_mod.load(center.settings.root)
     problems += center.problems
     src_lang = center.settings.source_language
-    memo: dict[str, qa.Facts] = {}
+    memo = _QA(center, glossary, use_cache)
     folders = center.settings.template_folders() if any(d.template for ds in center.docs.values()
                                                          for d in ds.values()) else ()
     for lang, docs in center.docs.items():
@@ -48,8 +54,9 @@ def check(center: HelpCenter) -> list[Problem]:
                 found += _template(doc, folders)
                 found += _links(center, doc)
             if lang != src_lang:
-                found = _translation(center, doc, glossary, memo, found)
+                found = _translation(center, doc, memo, found)
             problems += found
+    memo.kept.save(prune=True)
     return sorted(set(leveled(problems, center.settings.checks)), key=lambda p: (p.path, p.line, p.message))
 
 
@@ -81,8 +88,32 @@ def _template(doc: Document, folders: tuple[Path, ...]) -> list[Problem]:
                     "the default template)", "error", "template")]
 
 
-def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Glossary,
-                 memo: dict[str, qa.Facts], found: list[Problem]) -> list[Problem]:
+class _QA:
+    """qa.check, its results kept between runs by the content of the source, the translation and the glossary."""
+
+    def __init__(self, center: HelpCenter, glossary: glossary_mod.Glossary, use_cache: bool) -> None:
+        root, here = center.settings.root, Path(__file__)
+        self.center, self.glossary = center, glossary
+        self.facts: dict[str, qa.Facts] = {}  # the source blocks' facts, shared by the languages
+        self.kept = Memo(root / CACHE_DIR if use_cache else None, "qa",
+                         (here, here.with_name("qa.py"), here.with_name("glossary.py")))
+        try:
+            self.glossary_key = hashlib.sha256((root / glossary_mod.GLOSSARY_FILE).read_bytes()).hexdigest()
+        except OSError:
+            self.glossary_key = ""
+
+    def check(self, source: Document, doc: Document, severity: Severity) -> list[Problem]:
+        """qa.check(source, doc) at severity, from the cache when neither file nor the glossary changed."""
+        key = (doc.path, doc.content_hash, source.path, source.content_hash, self.glossary_key, severity)
+        found = self.kept.get(key) if doc.content_hash and source.content_hash else None
+        if found is None:
+            found = qa.check(self.center.with_blocks(source), self.center.with_blocks(doc), self.glossary, severity,
+                             self.facts)
+            self.kept.put(key, found)
+        return list(found)
+
+
+def _translation(center: HelpCenter, doc: Document, memo: _QA, found: list[Problem]) -> list[Problem]:
     """A translation's own problems (found: its links and template) with its QA against the source."""
     entry = entry_for(center, doc.lang, doc.rel)
     source = center.source(doc.rel)
@@ -100,9 +131,9 @@ def _translation(center: HelpCenter, doc: Document, glossary: glossary_mod.Gloss
         found.append(Problem(doc.path, 1, f"kb draft left a note: {note}",
                              "resolve it, then delete it from translation.qa", "warning", "draft-notes"))
     if entry.status != "stale":
-        return found + qa.check(source, doc, glossary, "error", memo)
+        return found + memo.check(source, doc, "error")
     # Stale: the structure of an older source is expected; markup it adds is not, and stays on its own.
-    everything = qa.check(source, doc, glossary, "warning", memo) + found
+    everything = memo.check(source, doc, "warning") + found
     differences = [p for p in everything if p.check in _STALE_NOUNS]
     kept = [p for p in everything if p.check not in _STALE_NOUNS]
     differences = leveled(differences, center.settings.checks)  # a check set to off is not counted either

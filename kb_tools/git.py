@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import subprocess
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +57,8 @@ class Git:
         self.root = root
         self.prefix: str | None = None  # root's path inside the repository ("" at its top); None: no repository
         self.shallow = False  # cloned with --depth: older versions may be missing
+        self._versions: dict[str, list[tuple[str, str]]] = {}  # by prefetch()
+        self._batch: subprocess.Popen[bytes] | None = None  # git cat-file --batch, started by read()
         output = _run(root, "rev-parse", "--show-prefix", "--is-shallow-repository")
         if output is None:
             log.debug("%s is not in a git repository", root)
@@ -61,10 +66,38 @@ class Git:
         prefix, _, shallow = os.fsdecode(output).rstrip("\n").rpartition("\n")
         self.prefix, self.shallow = prefix, shallow == "true"
 
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read the versions of many paths (relative to root) in one git log, for versions() to answer from."""
+        wanted = set(paths) - set(self._versions)
+        if self.prefix is None or not wanted:
+            return
+        folders = sorted({posixpath.dirname(path) or "." for path in wanted})
+        # Each commit prints as NUL, hash and date, NUL, then its file names, the first after a newline, each
+        # ended by NUL. Merges are left out, as `git log -- path` leaves out those that take one side whole.
+        output = _run(self.root, "log", "-z", "--format=%x00%H %cs", "--name-only", "--no-renames", "--relative",
+                      "--", *folders)
+        if output is None:
+            return
+        found: dict[str, list[tuple[str, str]]] = {path: [] for path in wanted}
+        fields, index, commit = _fields(output), 0, ("", "")
+        while index < len(fields):
+            field = fields[index]
+            if field == "" and index + 1 < len(fields):
+                sha, _, date = fields[index + 1].partition(" ")
+                commit, index = (sha, date), index + 2
+                continue
+            name = field.removeprefix("\n")
+            if name in found:
+                found[name].append(commit)
+            index += 1
+        self._versions.update(found)
+
     def versions(self, path: str) -> list[tuple[str, str]]:
         """(commit, date) of every commit that changed path (relative to root), newest first."""
         if self.prefix is None:
             return []
+        if path in self._versions:
+            return self._versions[path]
         output = _run(self.root, "log", "-z", "--format=%H %cs", "--", path)
         if output is None:
             return []
@@ -89,7 +122,46 @@ class Git:
         """The file's bytes at a commit, or None if it did not exist there."""
         if self.prefix is None:
             return None
-        return _run(self.root, "cat-file", "blob", f"{commit}:{self.prefix}{path}")
+        spec = f"{commit}:{self.prefix}{path}"
+        if "\n" in spec:  # one line a request in --batch
+            return _run(self.root, "cat-file", "blob", spec)
+        try:
+            batch = self._batch or self._start_batch()
+            assert batch.stdin is not None and batch.stdout is not None
+            batch.stdin.write(os.fsencode(spec) + b"\n")
+            batch.stdin.flush()
+            header = batch.stdout.readline().split()
+            if len(header) != 3:
+                return None  # "<spec> missing"
+            data = batch.stdout.read(int(header[2]) + 1)  # read whole, so the next answer starts clean
+            return data[:-1] if header[1] == b"blob" else None
+        except (OSError, ValueError) as exc:
+            log.debug("git cat-file --batch in %s: %s", self.root, exc)
+            self.close()
+            return _run(self.root, "cat-file", "blob", spec)
+
+    def _start_batch(self) -> subprocess.Popen[bytes]:
+        """One git process that answers every read of this run, instead of one process a read."""
+        self._batch = subprocess.Popen(["git", "--literal-pathspecs", "cat-file", "--batch"], cwd=self.root,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return self._batch
+
+    def close(self) -> None:
+        """End the git process read() started, if any."""
+        if self._batch is not None:
+            batch, self._batch = self._batch, None
+            with suppress(OSError):
+                if batch.stdin is not None:
+                    batch.stdin.close()
+                batch.wait(timeout=10)
+            if batch.stdout is not None:
+                batch.stdout.close()
+
+    def __enter__(self) -> Git:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def last_changed(root: Path, *folders: Path) -> dict[str, str]:
@@ -141,6 +213,20 @@ def head(root: Path) -> str:
     """The commit checked out in root ('' outside a repository or before the first commit)."""
     output = _run(root, "rev-parse", "--verify", "-q", "HEAD")
     return output.decode().strip() if output else ""
+
+
+def changed_between(root: Path, old: str, new: str) -> set[str] | None:
+    """Files (relative to root) that any commit after old up to new changed; None unless old is an ancestor of new.
+
+    Merges count against every parent (-m), so a file a merge brings in is named too.
+    """
+    if not old or not new or _run(root, "merge-base", "--is-ancestor", old, new) is None:
+        return None
+    output = _run(root, "log", "-m", "-z", "--no-renames", "--format=", "--name-only", "--relative",
+                  f"{old}..{new}", "--")
+    if output is None:
+        return None
+    return {name.lstrip("\n") for name in _fields(output) if name.strip("\n")}
 
 
 def changed_since(root: Path, ref: str) -> set[str] | None:

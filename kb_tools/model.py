@@ -47,6 +47,7 @@ class Document:
     title_line: int = 1
     template_line: int = 0  # the front matter line of `template:` (0 without one)
     parsed: tuple[Block, ...] | None = None  # the body's blocks; None when a scan left them out (status needs none)
+    content_hash: str = ""  # hash of the file's bytes as read: what derived results (QA) are cached by
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -23,8 +24,13 @@ log = logging.getLogger(__name__)
 __all__ = ["CACHE_DIR", "read_document", "scan"]
 
 
-def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) -> Document:
-    """Parse one file's bytes; any fault becomes a problem of the document, never an exception."""
+def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, blocks: bool = True) -> Document:
+    """Parse one file's bytes; any fault becomes a problem of the document, never an exception.
+
+    blocks=False leaves a translation's body unparsed when its front matter has a title: its status
+    needs none of it, and Markdown parsing is most of the time a cold `kb status` takes. A source is
+    always parsed (its hash is made of its blocks), and so is a translation titled by its # heading.
+    """
 
     def invalid(line: int, message: str, fix: str) -> Document:
         return Document(path, lang, rel, False, problems=(Problem(path, line, message, fix),))
@@ -48,9 +54,12 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
     if too_deep:
         return invalid(*too_deep)
     fields = frontmatter.SOURCE_FIELDS if is_source else frontmatter.TRANSLATION_FIELDS
-    blocks = tuple(split_blocks(split.body, split.body_line))
-    if "title" not in meta:  # as MkDocs does: the first # heading is the title (imported sites often have none)
-        heading = next((b.text.strip() for b in blocks if b.kind == "heading" and b.level == 1), "")
+    parsed = None
+    if blocks or is_source or "title" not in meta:
+        parsed = tuple(split_blocks(split.body, split.body_line))
+    # As MkDocs does: the first # heading is the title (imported sites often have none).
+    if "title" not in meta and parsed is not None:
+        heading = next((b.text.strip() for b in parsed if b.kind == "heading" and b.level == 1), "")
         meta = {"title": heading, **meta} if heading else meta
     problems = frontmatter.validate(meta, fields, split, path)
     translation = None
@@ -64,13 +73,14 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool) 
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     description = meta.get("description") if isinstance(meta.get("description"), str) else None
     tags = meta.get("tags")
-    digest = source_hash(str(title), description or "", blocks) if is_source and readable else ""
+    digest = source_hash(str(title), description or "", parsed or ()) if is_source and readable else ""
     return Document(
         path, lang, rel, readable, str(title), description,
         tuple(tags) if isinstance(tags, list) and all(isinstance(t, str) for t in tags) else (),
         meta.get("critical") is True, meta.get("machine_translation") is not False, translation,
         str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"),
-        frontmatter.key_line(split, "template") if meta.get("template") else 0, blocks,
+        frontmatter.key_line(split, "template") if meta.get("template") else 0, parsed,
+        hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
 
 
@@ -164,7 +174,7 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                 document = cache.get(path, stamp, blocks)
                 if document is None:
                     with open(entry.path, "rb") as handle:
-                        document = read_document(path, lang, rel, handle.read(), is_source)
+                        document = read_document(path, lang, rel, handle.read(), is_source, blocks)
             except OSError as exc:
                 problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
                 continue

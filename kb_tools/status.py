@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from kb_tools import snapshots
 from kb_tools.blocks import Block
-from kb_tools.git import SHALLOW, Git
+from kb_tools.cache import CACHE_DIR, Memo
+from kb_tools.git import SHALLOW, Git, changed_between, head
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
@@ -81,35 +85,62 @@ def compute(center: HelpCenter, languages: tuple[str, ...] | None = None) -> dic
     return report
 
 
-def explain_stale(center: HelpCenter, report: dict[str, list[Entry]]) -> dict[str, list[Entry]]:
-    """Fill in, for stale entries, which source blocks changed and when, from git history."""
+def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache: bool = True) -> dict[str, list[Entry]]:
+    """Fill in, for stale entries, which source blocks changed and when, from git history.
+
+    Explanations are kept in .kb-cache/ by source path, the source version translated, the source
+    file's bytes and which snapshots exist, along with the HEAD they were found at: a later commit
+    forgets those of the sources it touched, so a warm run walks no history. What is not kept is
+    found with one git log for all of them and one git process reading their old versions.
+    """
     git = Git(center.settings.root)
-    found: dict[tuple[str, str], _Explained] = {}
+    memo = _stale_memo(git, use_cache)
+    found: dict[tuple[str, str], _Explained | None] = {}
+    keys: dict[tuple[str, str], tuple[str, ...]] = {}
+    for lang, entries in report.items():
+        for entry in entries:
+            made_from = _made_from(center, lang, entry)
+            if made_from and (entry.rel, made_from) not in found:
+                source = center.source(entry.rel)
+                assert source is not None
+                keys[entry.rel, made_from] = _memo_key(center, source, made_from)
+                found[entry.rel, made_from] = memo.get(keys[entry.rel, made_from])
+    missing = [key for key, explained in found.items() if explained is None]
+    with git:
+        git.prefetch(center.source(rel).path for rel, _ in missing)  # type: ignore[union-attr]
+        for rel, made_from in missing:
+            source = center.source(rel)
+            assert source is not None
+            found[rel, made_from] = _explain(git, center, source, made_from)
+            memo.put(keys[rel, made_from], found[rel, made_from])
+    memo.save(prune=set(report) == set(center.settings.languages))
     result = {}
     for lang, entries in report.items():
         explained = []
         for entry in entries:
-            if entry.status == "stale":
-                source = center.source(entry.rel)
-                doc = center.docs[lang][entry.rel]
-                assert source is not None and doc.translation is not None
-                key = (entry.rel, doc.translation.source_hash)
-                if key not in found:
-                    found[key] = _explain(git, center, source, doc)
-                changed, date, reasons, made_from = found[key]
-                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=made_from)
+            made_from = _made_from(center, lang, entry)
+            if made_from:
+                changed, date, reasons, blocks = found[entry.rel, made_from]  # type: ignore[misc]
+                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=blocks)
             explained.append(entry)
         result[lang] = explained
     return result
 
 
+def _made_from(center: HelpCenter, lang: str, entry: Entry) -> str:
+    """The source hash a stale entry's translation was made from ('' for an entry not stale)."""
+    if entry.status != "stale":
+        return ""
+    translation = center.docs[lang][entry.rel].translation
+    assert translation is not None
+    return translation.source_hash
+
+
 _Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]]  # changes, date, notes, blocks
 
 
-def _explain(git: Git, center: HelpCenter, source: Document, doc: Document) -> _Explained:
-    assert doc.translation is not None
+def _explain(git: Git, center: HelpCenter, source: Document, made_from: str) -> _Explained:
     source = center.with_blocks(source)
-    made_from = doc.translation.source_hash
     # After editorial edits, compare with the last version they reach: only the later edits need translating.
     through = center.editorial_chain(source.rel, made_from)
     version = (find_version(git, source, through[-1].after) if through else None) \
@@ -121,6 +152,33 @@ def _explain(git: Git, center: HelpCenter, source: Document, doc: Document) -> _
         why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
         return (), "", (f"{note}: {why}",), ()
     return tuple(changes(version.document, source)), version.changed_on, (), version.document.blocks
+
+
+def _stale_memo(git: Git, use_cache: bool) -> Memo:
+    """The kept explanations still true at the commit checked out now."""
+    root, here = git.root, Path(__file__)
+    code = (here, here.with_name("history.py"), here.with_name("snapshots.py"), here.with_name("git.py"))
+    now = (head(root), git.prefix, git.shallow)
+    memo = Memo(root / CACHE_DIR if use_cache else None, "stale", code, now)
+    if memo.entries and memo.saved_context != now:
+        was = memo.saved_context
+        # Same repository, a commit later: only the sources those commits touched have new history.
+        touched = changed_between(root, was[0], now[0]) if was[1:] == now[1:] else None
+        memo.drop(lambda key: touched is None or key[0] in touched)
+    return memo
+
+
+def _memo_key(center: HelpCenter, source: Document, made_from: str) -> tuple[str, ...]:
+    """What an explanation depends on but git history: the source's bytes, the versions sought, their snapshots."""
+    root = center.settings.root
+    through = center.editorial_chain(source.rel, made_from)
+    wanted = (made_from, through[-1].after) if through else (made_from,)
+    try:
+        data = hashlib.sha256((root / source.path).read_bytes()).hexdigest()
+    except OSError:
+        data = ""
+    kept = "".join("1" if snapshots.path_for(root, digest).is_file() else "0" for digest in wanted)
+    return (source.path, *wanted, data, kept)
 
 
 def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: dict[str, Any]) -> dict[str, Any]:
