@@ -110,7 +110,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for rel, path in wanted.items():
             if files.get_file_from_path(rel) is None:
                 files.append(_file(rel, path, config))
-        for rel, generated in sorted(self.edition.generated().items()):  # pages kb writes: the verify page
+        for rel, generated in sorted(self.edition.generated().items()):  # pages kb writes: verify, categories
             files.append(File.generated(config, rel, content=generated.text()))
             for asset, path in generated.assets:
                 if files.get_file_from_path(asset) is None:
@@ -186,6 +186,7 @@ def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_confi
     return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
                    config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"),
                    templates=tuple(Path(folder) for folder in mkdocs_config.theme.dirs))
+
 
 def _file(rel: str, path: Path, config: MkDocsConfig) -> File:
     """The MkDocs file that publishes path as rel: from its folder when the name is the same, else by its path."""
