@@ -8,6 +8,7 @@ MkDocs plugin, `kb prepare`, or another builder) only maps it onto its builder's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,8 +96,12 @@ class Edition:
         page = self.pages[rel]
         return page.url, page.title, self.badge(rel)
 
+    @functools.cached_property
     def categories(self) -> list[dict[str, Any]]:
-        """The home page's category cards, in helpcenter.yml's order: folder, name, description, url, count."""
+        """The category cards, in helpcenter.yml's order: folder, name, description, url, count.
+
+        Once per edition: every page's context carries them, and they count every page.
+        """
         counts: dict[str, int] = {}
         for rel in self.pages:
             if "/" in rel:
@@ -172,7 +177,7 @@ class Edition:
             pages[verify.PAGE] = GeneratedPage(
                 self.gettext(verify.TITLE), verify.page_markdown(self.data.official, self.gettext, contact, articles),
                 assets=((verify.ASSET_REL, verify.ASSET),))
-        for category in self.categories():  # a page per category: the breadcrumb and the home's cards link it
+        for category in self.categories:  # a page per category: the breadcrumb and the home's cards link it
             pages[f"{category['folder']}/index.md"] = GeneratedPage(category["name"],
                                                                    self.category_markdown(category["folder"]))
         self._generated = {rel: page for rel, page in pages.items() if rel not in self.pages}
@@ -298,7 +303,7 @@ class Edition:
             "related": [self.link(other) for other in page.related if other in self.pages] if page else [],
             "badge": self.badge(rel),
             "promoted": [self.link(other) for other in self.data.promoted if other in self.pages],
-            "categories": self.categories(),
+            "categories": self.categories,
             "switcher": self.switcher(rel),
             "ticket_url": self.ticket_url(rel),
             "category": rel.split("/")[0] if "/" in rel else "",
