@@ -109,13 +109,18 @@ def _log_to_stderr(verbose: int) -> None:
              help="markdown: a pull-request comment, a table per language"),
          arg("--since", default=None, metavar="REF",
              help="with --format markdown: only articles whose source or translation changed since REF"),
-         arg("--check", action="store_true", help="exit 1 when a language breaks its policy"))
+         arg("--check", action="store_true", help="exit 1 when a language breaks its policy"),
+         arg("--chart", type=Path, default=None, metavar="FILE",
+             help="instead: write an SVG chart of each language's counts week by week, from git history"),
+         arg("--weeks", type=int, default=26, metavar="N", help="with --chart: the last N weeks (default 26)"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import status
     from kb_tools.scan import scan
 
     for lang in args.languages:
         _language(settings, lang)
+    if args.chart is not None:
+        return _status_chart(settings, args)
     if args.since is not None and args.format != "markdown":
         raise KbError("--since works with --format markdown")
     center = scan(settings, blocks=False)
@@ -141,6 +146,19 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
         for line in broken:
             err.print(line, markup=False)
         return 1
+    return 0
+
+
+def _status_chart(settings: config.Settings, args: argparse.Namespace) -> int:
+    """kb status --chart FILE: the progress chart (kb_tools/progress.py) written, and where."""
+    from kb_tools import progress
+
+    chart = progress.history(settings, tuple(args.languages) or None, args.weeks)
+    progress.write(args.chart, chart)
+    for note in chart.notes:
+        err.print(f"note: {note}", markup=False)
+    out.print(f"wrote {args.chart}: {', '.join(chart.languages)} over {len(chart.weeks)} weeks, "
+              f"{chart.weeks[0].monday} to {chart.weeks[-1].monday}", markup=False)
     return 0
 
 

@@ -37,8 +37,16 @@ def load(root: Path) -> tuple[dict[str, dict[str, EditorialEdit]], list[Problem]
     if not path.is_file():
         return {}, []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [Problem(EDITORIAL_FILE, 1, f"cannot be read: {exc}", "fix the YAML, or restore it from git")]
+
+
+def parse(text: str) -> tuple[dict[str, dict[str, EditorialEdit]], list[Problem]]:
+    """The editorial edits a text of locales/editorial.yml declares, and what is wrong in it."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         return {}, [Problem(EDITORIAL_FILE, 1, f"cannot be read: {exc}", "fix the YAML, or restore it from git")]
     edits: dict[str, dict[str, EditorialEdit]] = {}
     problems = []

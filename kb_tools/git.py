@@ -122,7 +122,10 @@ class Git:
         """The file's bytes at a commit, or None if it did not exist there."""
         if self.prefix is None:
             return None
-        spec = f"{commit}:{self.prefix}{path}"
+        return self.read_object(f"{commit}:{self.prefix}{path}")
+
+    def read_object(self, spec: str) -> bytes | None:
+        """The bytes of the blob a revision spec names (`commit:path`, or a blob's id), or None if none."""
         if "\n" in spec:  # one line a request in --batch
             return _run(self.root, "cat-file", "blob", spec)
         try:
@@ -241,3 +244,22 @@ def changed_since(root: Path, ref: str) -> set[str] | None:
     if diff is None or untracked is None:
         return None
     return {name for name in _fields(diff) + _fields(untracked) if name}
+
+
+def first_parents(root: Path, start: str = "HEAD") -> list[tuple[str, str]]:
+    """(commit, ISO date it was committed) of start and its first parents, newest first: the branch's own history."""
+    output = _run(root, "log", "--first-parent", "-z", "--format=%H %cs", start, "--")
+    return [(sha, date) for sha, _, date in (record.partition(" ") for record in _fields(output or b"")) if sha]
+
+
+def tree_files(root: Path, commit: str, *paths: str) -> list[tuple[str, str, str]]:
+    """(mode, blob id, path relative to root) of every file under paths (relative to root) at commit."""
+    # Each entry prints as `<mode> <type> <id>\t<path>`, ended by NUL; paths relative to root, as given.
+    output = _run(root, "ls-tree", "-r", "-z", commit, "--", *paths)
+    found = []
+    for record in _fields(output or b""):
+        meta, tab, path = record.partition("\t")
+        fields = meta.split(" ")
+        if tab and len(fields) == 3 and fields[1] == "blob":  # not a submodule (commit)
+            found.append((fields[0], fields[2], path))
+    return found

@@ -208,6 +208,31 @@ class Layout:
                     continue  # a translation the source pattern also matches
             yield entry, rel, path
 
+    def locate(self, path: str) -> tuple[str, str] | None:
+        """The (lang, rel) walk() gives the file at path (relative to the root); None if it gives it none.
+
+        For files that are not on disk, e.g. in a past commit's tree (kb_tools/progress.py).
+        """
+        if self.spec.kind == SUFFIX:
+            base = display(self.root, self.docs_dir)
+            name = path if base == "." else path.removeprefix(base + "/")
+            if (name == path and base != ".") or _hidden(name):
+                return None
+            return self._split_suffix(name)
+        targets = [lang for lang in self.languages if lang != self.source]
+        for lang in (*targets, self.source):
+            base = display(self.root, self.home(lang)).rstrip("/")
+            rel = path if base == "." else path.removeprefix(base + "/")
+            if (rel == path and base != ".") or _hidden(rel):
+                continue
+            if lang == self.source and self.spec.kind == PATTERNS:
+                match = _regex(self.spec.translation).match(path)
+                if match and match["lang"] != self.source and (
+                        match["lang"] in self.languages or is_language_code(match["lang"])):
+                    return None  # a translation the source pattern also matches, as walk() skips it
+            return lang, rel
+        return None
+
     def problems(self) -> list[Problem]:
         """Files and folders of languages the settings do not list, and sources given twice."""
         if self.spec.kind == FOLDER:
@@ -280,6 +305,11 @@ class Layout:
                                           "add it to plugins.kb.languages in mkdocs.yml, or rename the file"))
         self._suffixed = {lang: list(files.values()) for lang, files in index.items()}
         return self._suffixed
+
+
+def _hidden(rel: str) -> bool:
+    """Whether a path passes through a file or folder walk_folder leaves out (named with a leading dot)."""
+    return any(part.startswith(".") for part in rel.split("/"))
 
 
 @cache
