@@ -205,7 +205,7 @@ def svg(chart: History) -> str:
 def _panel(chart: History, lang: str, left: float, top: float, width: float) -> list[str]:
     """One language's weekly stacked bars, with its title, axes and dates."""
     plot_left, plot_top = left + 44, top + 34
-    plot_width, plot_height = width - 52, _PANEL_HEIGHT - 92
+    plot_width, plot_height = width - 80, _PANEL_HEIGHT - 92  # room on the right for the newest week's date
     bottom = plot_top + plot_height
     stacks = [[sum(week.counts[lang].get(s, 0) for s in statuses) for _, statuses, _ in SERIES]
               for week in chart.weeks]
@@ -214,7 +214,7 @@ def _panel(chart: History, lang: str, left: float, top: float, width: float) -> 
     percent = f" ({100 * now[0] // total}%)" if total else ""
     parts = [f'<text x="{left}" y="{top + 16}" font-size="15" font-weight="bold">'
              f"{_e(lang)} · {_e(language_name(lang, 'en'))}</text>",
-             f'<text x="{left + width}" y="{top + 16}" text-anchor="end" fill="#555">'
+             f'<text x="{plot_left + plot_width}" y="{top + 16}" text-anchor="end" fill="#555">'
              f"{now[0]} of {total} current{percent}</text>"]
     most = max(sum(stack) for stack in stacks)
     step = _step(most)
