@@ -5,8 +5,9 @@
 --sample charts this repository's own history (the sample lives in docs/ and locales/ here).
 --fastapi PATH: a clone (bare or not) of github.com/fastapi/fastapi, cloned again into a scratch folder
 with bench_adopt.py's kb.yml (FastAPI's layout, languages zh ja es ko ru); `kb adopt` runs there and its
-front matter is committed, so the last week shows adopted translations and the weeks before it show
-them untracked (FastAPI's translations carry no translation: block). Each case runs `kb status --chart`
+front matter is committed (dated the day after FastAPI's last commit), so the last week shows adopted
+translations and the weeks before it show them untracked (FastAPI's translations carry no translation:
+block). Each case runs `kb status --chart`
 as a user does, a new process each run. Prints a table and writes bench/results/chart.json; --keep DIR
 keeps the SVGs there.
 """
@@ -14,7 +15,9 @@ keeps the SVGs there.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -43,7 +46,11 @@ def fastapi(source: Path, scratch: Path) -> Path:
     subprocess.run([sys.executable, "-m", "kb_tools.cli", "--config", "kb.yml", "adopt"], cwd=clone,
                    capture_output=True, check=True)
     git(clone, "add", "-A", "kb.yml", "docs")
-    git(clone, "commit", "-q", "-m", "kb adopt")
+    # Dated the day after FastAPI's last commit, not today: the weeks charted are FastAPI's own.
+    day = (dt.date.fromisoformat(git(clone, "log", "-1", "--format=%cs").strip()) + dt.timedelta(days=1)).isoformat()
+    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m",
+                    "kb adopt"], cwd=clone, check=True,
+                   env={**os.environ, "GIT_AUTHOR_DATE": f"{day}T12:00:00Z", "GIT_COMMITTER_DATE": f"{day}T12:00:00Z"})
     return clone
 
 

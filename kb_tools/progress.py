@@ -6,6 +6,8 @@ and read through one `git cat-file --batch` process; a blob is read and parsed o
 hold it. A week is counted with kb status's own rules (status.compute) on documents read as kb status
 reads them (scan.read_document), with the editorial edits locales/editorial.yml declared in that
 commit. Today's settings apply to every week: the languages and layout of mkdocs.yml as it is now.
+What a blob yields is kept in .kb-cache/progress.pickle by the blob's id: a blob's bytes never change,
+so only the blobs of new commits are parsed again (parsing is most of a cold run's time).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb_tools import editorial, status
+from kb_tools.cache import CACHE_DIR, Memo
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
@@ -65,7 +68,8 @@ class History:
     notes: tuple[str, ...] = ()  # what the chart cannot show, one line each
 
 
-def history(settings: Settings, languages: tuple[str, ...] | None = None, weeks: int = WEEKS) -> History:
+def history(settings: Settings, languages: tuple[str, ...] | None = None, weeks: int = WEEKS,
+            use_cache: bool = True) -> History:
     """The status counts of each of the last `weeks` weeks up to HEAD's, from the help center's git history."""
     if weeks < 1:
         raise KbError(f"--weeks {weeks}: chart at least one week, e.g. --weeks {WEEKS}")
@@ -81,7 +85,10 @@ def history(settings: Settings, languages: tuple[str, ...] | None = None, weeks:
         raise KbError(f"{root}: no commits yet: commit the help center, then chart its progress")
     files = Layout(settings)
     folders = [display(root, folder) for folder in files.every_folder()]
-    reader = _Reader(settings, files, git)
+    here = Path(__file__)
+    code = tuple(here.with_name(name) for name in ("progress.py", "scan.py", "frontmatter.py", "blocks.py", "model.py"))
+    memo = Memo(root / CACHE_DIR if use_cache else None, "progress", code)
+    reader = _Reader(settings, files, git, memo)
     counted: dict[tuple[tuple[str, str, str], ...], dict[str, dict[str, int]]] = {}
     found = []
     with git:
@@ -91,7 +98,8 @@ def history(settings: Settings, languages: tuple[str, ...] | None = None, weeks:
                 report = status.compute(reader.center(tree), wanted)
                 counted[tree] = {lang: status.counts(entries) for lang, entries in report.items()}
             found.append(Week(monday, commit, day, counted[tree]))
-    log.debug("progress: %d weeks, %d trees, %d blobs read", len(found), len(counted), len(reader.documents))
+    memo.save(prune=weeks >= WEEKS)  # a shorter chart than usual keeps what the usual one needs
+    log.debug("progress: %d weeks, %d trees, %d blobs read", len(found), len(counted), reader.read)
     notes = []
     if git.shallow:
         notes.append(f"history before {found[0].committed_on} is missing: {SHALLOW}")
@@ -121,9 +129,10 @@ def _monday(day: dt.date) -> dt.date:
 class _Reader:
     """Past trees as help centers: each blob read and parsed once, by its id."""
 
-    def __init__(self, settings: Settings, files: Layout, git: Git) -> None:
-        self.settings, self.files, self.git = settings, files, git
-        self.documents: dict[tuple[str, bool], Document] = {}
+    def __init__(self, settings: Settings, files: Layout, git: Git, memo: Memo) -> None:
+        self.settings, self.files, self.git, self.memo = settings, files, git, memo
+        self.places: dict[str, tuple[str, str] | None] = {}  # path -> files.locate(path): paths recur every week
+        self.read = 0  # blobs read from git in this run
 
     def center(self, tree: tuple[tuple[str, str, str], ...]) -> HelpCenter:
         """The help center a commit's tree holds, its documents without blocks, as kb status scans them."""
@@ -135,7 +144,9 @@ class _Reader:
             if path == editorial.EDITORIAL_FILE:
                 edits, _ = editorial.parse((self.git.read_object(blob) or b"").decode("utf-8", "replace"))
                 continue
-            place = self.files.locate(path)
+            if path not in self.places:
+                self.places[path] = self.files.locate(path)
+            place = self.places[path]
             if mode == "120000" or place is None or not place[1].endswith(".md"):
                 continue  # symlinks are left out: their target may lie outside the tree
             lang, rel = place
@@ -146,14 +157,17 @@ class _Reader:
         return HelpCenter(self.settings, docs, {}, [], edits)
 
     def document(self, blob: str, path: str, lang: str, rel: str, is_source: bool) -> Document:
-        """The document a blob holds (its path and rel are those it was first seen under)."""
+        """The document a blob holds (its path and rel are those it was first seen under: status needs neither)."""
         key = (blob, is_source)
-        if key not in self.documents:
+        document: Document | None = self.memo.get(key)
+        if document is None:
             data = self.git.read_object(blob)
-            document = Document(path, lang, rel, False) if data is None else \
-                read_document(path, lang, rel, data, is_source, blocks=False)
-            self.documents[key] = document.without_blocks()
-        return self.documents[key]
+            self.read += 1
+            if data is None:  # not in this clone: not kept, a later fetch may bring it
+                return Document(path, lang, rel, False)
+            document = read_document(path, lang, rel, data, is_source, blocks=False).without_blocks()
+            self.memo.put(key, document)
+        return document
 
 
 def write(path: Path, chart: History) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -171,3 +172,19 @@ def test_a_history_younger_than_the_weeks_asked_starts_at_its_first_week(
     root = history_center(tmp_path, monkeypatch)
     mondays = [week.monday for week in progress.history(config.load(root / "mkdocs.yml"), weeks=52).weeks]
     assert mondays == [dt.date(2026, 1, 5) + dt.timedelta(weeks=n) for n in range(6)]
+
+
+def test_a_second_run_reads_only_the_blobs_of_new_commits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    root = history_center(tmp_path, monkeypatch)
+    settings = config.load(root / "mkdocs.yml")
+    caplog.set_level(logging.DEBUG, logger="kb_tools.progress")
+    first = progress.history(settings)
+    write_kb(root, {"docs/ja/fees.md": translation("手数料", "出金手数料：3 USDT。\n", hash_of(root, "fees.md"))})
+    commit_on(root, "2026-02-10", "fees in ja", monkeypatch)
+    second = progress.history(settings)
+    # 4 versions of fees.md, 1 of limits.md, zh's fees.md made from 2 of them; then ja's new fees.md
+    assert [r.message for r in caplog.records] == ["progress: 6 weeks, 5 trees, 7 blobs read",
+                                                   "progress: 6 weeks, 5 trees, 1 blobs read"]
+    assert second.weeks[:-1] == first.weeks[:-1]
+    assert second.weeks[-1].counts["ja"]["current"] == 1
