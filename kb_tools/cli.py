@@ -157,7 +157,8 @@ def _status_chart(settings: config.Settings, args: argparse.Namespace) -> int:
     progress.write(args.chart, chart)
     for note in chart.notes:
         err.print(f"note: {note}", markup=False)
-    out.print(f"wrote {args.chart}: {', '.join(chart.languages)} over {len(chart.weeks)} weeks, "
+    weeks = f"{len(chart.weeks)} week{'s' if len(chart.weeks) > 1 else ''}"
+    out.print(f"wrote {args.chart}: {', '.join(chart.languages)} over {weeks}, "
               f"{chart.weeks[0].monday} to {chart.weeks[-1].monday}", markup=False)
     return 0
 
