@@ -13,7 +13,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import _QuietHandler, commit_all, copy_sample, scan, write_kb
+from conftest import _QuietHandler, commit_all, copy_sample, hash_of, scan, translation, write_kb
 from markupsafe import Markup
 from playwright.sync_api import Browser, Page
 
@@ -230,3 +230,32 @@ def test_the_dashboard_embeds_a_chart_only_when_given_one(tmp_path: Path) -> Non
     assert '<figure class="chart"><svg id="progress-chart"></svg></figure>' in index.read_text(encoding="utf-8")
     index = review.build(scan(root), root / "review")
     assert '<figure class="chart">' not in index.read_text(encoding="utf-8")
+
+
+def test_invalid_current_and_untracked_translations_have_pages_too(tmp_path: Path, no_js: Page) -> None:
+    root = write_kb(tmp_path, {
+        "docs/en/a.md": "---\ntitle: A\n---\n\nA.\n", "docs/en/b.md": "---\ntitle: B\n---\n\nB.\n",
+        "docs/en/c.md": "---\ntitle: C\n---\n\nC.\n",
+        "docs/zh/a.md": "---\ntitle: [oops\n---\n\n甲。\n",  # front matter that cannot be read
+        "docs/zh/c.md": "---\ntitle: 丙\n---\n\n丙。\n",  # imported: no translation block
+    }, languages=("en", "zh"))
+    write_kb(root, {"docs/zh/b.md": translation("乙", "乙。\n", hash_of(root, "b.md"))}, languages=("en", "zh"))
+    review.build(scan(root), root / "review")
+    no_js.goto((root / "review/index.html").as_uri())
+    cells = no_js.locator("#grid td a")
+    assert cells.all_inner_texts() == ["invalid", "untracked", "current"]  # the most urgent first
+
+    cells.first.click()
+    assert no_js.locator("h1").inner_text() == "a.md invalid"
+    assert "docs/zh/a.md:3: invalid YAML: did not find expected ',' or ']': fix the YAML syntax" in \
+        no_js.locator("ul.note").inner_text()
+    no_js.go_back()
+    no_js.locator("#grid td a", has_text="untracked").click()
+    assert no_js.locator("code.cmd").inner_text() == "kb approve zh c.md"
+    assert "kb adopt zh tracks it from git history" in no_js.locator("body").inner_text()
+    no_js.go_back()
+    no_js.locator("#grid td a", has_text="current").click()
+    assert no_js.locator("code.cmd").count() == 0 and no_js.locator("td.kb-edit").count() == 0
+    assert "reviewed by tester on 2026-11-20, and the source has not changed since. Nothing to do." in \
+        no_js.locator("body").inner_text()
+    assert no_js.locator("td.dst").all_inner_texts() == ["乙。"]
