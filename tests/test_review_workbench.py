@@ -259,3 +259,31 @@ def test_invalid_current_and_untracked_translations_have_pages_too(tmp_path: Pat
     assert "reviewed by tester on 2026-11-20, and the source has not changed since. Nothing to do." in \
         no_js.locator("body").inner_text()
     assert no_js.locator("td.dst").all_inner_texts() == ["乙。"]
+
+
+def test_removed_changed_and_added_blocks_point_at_their_own_translation_blocks(tmp_path: Path, no_js: Page) -> None:
+    en = ["Deposits arrive after 2 confirmations.", "Withdrawals take up to 30 minutes.",
+          "Check the network before you send.", "Support answers within 24 hours."]
+    zh = ["充值在 2 次确认后到账。", "提币最多需要 30 分钟。", "发送前请检查网络。", "客服在 24 小时内回复。"]
+    root = write_kb(tmp_path, {"docs/en/times.md": "---\ntitle: Times\n---\n\n" + "\n\n".join(en) + "\n"},
+                    languages=("en", "zh"))
+    write_kb(root, {"docs/zh/times.md": translation("时间", "\n\n".join(zh) + "\n", hash_of(root, "times.md"))},
+             languages=("en", "zh"))
+    commit_all(root, "reviewed")
+    # The second paragraph goes, the fourth changes, a new one comes last.
+    now = [en[0], en[2], "Support answers within 12 hours.", "Fees are shown before you confirm."]
+    (root / "docs/en/times.md").write_text("---\ntitle: Times\n---\n\n" + "\n\n".join(now) + "\n")
+    commit_all(root, "withdrawal times moved elsewhere")
+    review.build(scan(root), root / "review")
+    no_js.goto((root / "review/zh/times.html").as_uri())
+    edits = no_js.locator("td.kb-edit")
+    assert edits.locator(".edit-label").all_inner_texts() == [
+        "delete this: its source block was removed", "edit this", "translate this"]
+    assert [t.split("\n")[1] for t in edits.all_inner_texts()[:2]] == [zh[1], zh[3]]  # label, text, QA problems
+    removed, changed, added = (no_js.locator("tr:has(td.kb-edit)").nth(i) for i in range(3))
+    assert removed.locator("td.src del").inner_text() == en[1]
+    assert (changed.locator("td.src del").inner_text(), changed.locator("td.src ins").inner_text()) == ("24", "12")
+    assert added.locator("td.src ins").inner_text() == now[3]
+    pairs = no_js.locator("table.side tr:not(:has(.kb-edit)):has(td.dst:not(:empty))")
+    texts = "rows => rows.map(r => [r.cells[1].innerText, r.cells[3].innerText.split('\\n')[0]])"
+    assert pairs.evaluate_all(texts) == [[en[0], zh[0]], [en[2], zh[2]]]  # unchanged blocks keep their translations
