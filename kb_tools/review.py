@@ -18,8 +18,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from kb_tools import align, qa
 from kb_tools import glossary as glossary_mod
-from kb_tools import qa
 from kb_tools.blocks import Block
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
@@ -93,16 +93,7 @@ def rows(center: HelpCenter, entry: Entry, glossary: glossary_mod.Glossary) -> t
     target = center.with_blocks(center.docs[entry.lang][entry.rel])
     src, dst = list(source.blocks), list(target.blocks)
     aligned = [b.kind for b in src] == [b.kind for b in dst]
-    result: list[Row] = []
-    matcher = difflib.SequenceMatcher(None, [b.kind for b in src], [b.kind for b in dst], autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        for k in range(max(i2 - i1, j2 - j1)):  # pair what lines up; show the rest alone
-            s = src[i1 + k] if i1 + k < i2 else None
-            d = dst[j1 + k] if j1 + k < j2 else None
-            if op == "replace" and s and d and s.kind != d.kind:
-                result += [Row(s, None), Row(None, d)]
-            else:
-                result.append(Row(s, d))
+    result = [Row(s, d) for s, d in align.pairs(src, dst)]
     by_line = {row.source.line: row for row in result if row.source}
     for change in entry.changes:
         if change.block_kind in ("title", "description"):
@@ -113,7 +104,8 @@ def rows(center: HelpCenter, entry: Entry, glossary: glossary_mod.Glossary) -> t
             by_line[change.line].change = change
     loose: list[str] = []
     target_rows = {row.target.line: row for row in result if row.target}
-    for problem in qa.check(source, target, glossary, "warning" if entry.status == "stale" else "error"):
+    for problem in qa.check(source, target, glossary, "warning" if entry.status == "stale" else "error",
+                            made_from=entry.made_from):
         row = target_rows.get(problem.line)
         (row.problems if row else loose).append(f"{problem.message}: {problem.fix}")
     return result, loose, aligned
