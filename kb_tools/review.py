@@ -23,8 +23,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from kb_tools import align, qa
 from kb_tools import glossary as glossary_mod
-from kb_tools import qa
 from kb_tools.blocks import Block
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
@@ -136,49 +136,46 @@ def page_href(rel: str) -> str:
 
 
 def rows(center: HelpCenter, entry: Entry, glossary: glossary_mod.Glossary) -> tuple[list[Row], list[str], bool]:
-    """The side-by-side rows of one translation, the problems not tied to a block, and whether blocks line up."""
+    """The side-by-side rows of one translation, the problems not tied to a block, and whether blocks line up.
+
+    A changed source block is paired with the translation of its earlier version (align.counterparts), and
+    that translation block is marked to edit; the translation of a removed source block is marked to delete.
+    """
     source = center.with_blocks(center.source(entry.rel))  # type: ignore[arg-type]
     target = center.with_blocks(center.docs[entry.lang][entry.rel])
-    src, dst, old = list(source.blocks), list(target.blocks), list(entry.made_from)
+    src, dst = list(source.blocks), list(target.blocks)
     aligned = [b.kind for b in src] == [b.kind for b in dst]
+    now, from_old = align.counterparts(src, dst, entry.made_from)
+    paired = {id(d) for d in now if d is not None}
+    place = {id(d): i for i, d in enumerate(dst)}
     result: list[Row] = []
-    by_old_line: dict[int, Row] = {}
-    if old and [b.kind for b in old] == [b.kind for b in dst]:
-        # The translation lines up with the source version it was made from: pair each current source block
-        # with the translation of the old block it replaced, as the changes were found (by content).
-        matcher = difflib.SequenceMatcher(None, [b.key for b in old], [b.key for b in src], autojunk=False)
-        for _, i1, i2, j1, j2 in matcher.get_opcodes():
-            for k in range(max(i2 - i1, j2 - j1)):
-                row = Row(src[j1 + k] if j1 + k < j2 else None, dst[i1 + k] if i1 + k < i2 else None)
-                if i1 + k < i2:
-                    by_old_line[old[i1 + k].line] = row
-                result.append(row)
-    else:
-        matcher = difflib.SequenceMatcher(None, [b.kind for b in src], [b.kind for b in dst], autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            for k in range(max(i2 - i1, j2 - j1)):  # pair what lines up; show the rest alone
-                s = src[i1 + k] if i1 + k < i2 else None
-                d = dst[j1 + k] if j1 + k < j2 else None
-                if op == "replace" and s and d and s.kind != d.kind:
-                    result += [Row(s, None), Row(None, d)]
-                else:
-                    result.append(Row(s, d))
+    shown = 0  # translation blocks before dst[shown] are in result
+    for s, d in zip(src, now, strict=True):
+        if d is not None:  # the translation blocks of no source block go where they stand in the translation
+            result += [Row(None, t) for t in dst[shown:place[id(d)]] if id(t) not in paired]
+            shown = max(shown, place[id(d)] + 1)
+        result.append(Row(s, d))
+    result += [Row(None, t) for t in dst[shown:] if id(t) not in paired]
     by_line = {row.source.line: row for row in result if row.source}
+    by_target = {id(row.target): row for row in result if row.target and not row.source}
+    old_line = {b.line: i for i, b in enumerate(entry.made_from)}
     for change in entry.changes:
         if change.block_kind in ("title", "description"):
             result.insert(0, Row(None, None, change, edit=f"edit this {change.block_kind} (front matter)"))
         elif change.kind == "removed":
-            was = by_old_line.get(change.line)
-            if was and was.target and not was.source:
-                was.change, was.edit = change, "delete this: its source block was removed"
+            was = from_old[old_line[change.line]] if change.line in old_line else None
+            if was is not None and id(was) in by_target:
+                by_target[id(was)].change = change
+                by_target[id(was)].edit = "delete this: its source block was removed"
             else:
                 result.append(Row(None, None, change))
         elif change.line in by_line:
-            paired = by_line[change.line]
-            paired.change, paired.edit = change, "edit this" if paired.target else "translate this"
+            row = by_line[change.line]
+            row.change, row.edit = change, "edit this" if row.target else "translate this"
     loose: list[str] = []
     target_rows = {row.target.line: row for row in result if row.target}
-    for problem in qa.check(source, target, glossary, "warning" if entry.status == "stale" else "error"):
+    for problem in qa.check(source, target, glossary, "warning" if entry.status == "stale" else "error",
+                            made_from=entry.made_from):
         at = target_rows.get(problem.line)
         (at.problems if at else loose).append(f"{problem.message}: {problem.fix}")
     return result, loose, aligned
