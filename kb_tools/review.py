@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import html
+import shlex
 import shutil
 import urllib.parse
 from dataclasses import dataclass, field
@@ -236,7 +237,8 @@ def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.
     dates = last_changed(center.settings.root, *Layout(center.settings).every_folder())
     env = Environment(loader=PackageLoader("kb_tools", "templates/review"), autoescape=select_autoescape())
     env.globals.update(diff=word_diff_html, language_name=language_name, show=show, href=page_href, kinds=KINDS,
-                       label=lambda k: LABELS.get(k, k), kind=kind)
+                       label=lambda k: LABELS.get(k, k), kind=kind,
+                       quote=shlex.quote)
     board = dashboard(center, report, today)
     queues = {lang: queue(report[lang], dates, today) for lang in langs}
     write_atomic(out / "index.html", env.get_template("index.html").render(
@@ -254,15 +256,15 @@ def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.
             if entry.status == "missing":
                 source = center.with_blocks(center.source(entry.rel))  # type: ignore[arg-type]
                 text = env.get_template("missing.html").render(
-                    **common, blocks=source.blocks, command=f"kb draft {lang} {entry.rel}",
-                    approve=f"kb approve {lang} {entry.rel}")
+                    **common, blocks=source.blocks, command=f"kb draft {lang} {shlex.quote(entry.rel)}",
+                    approve=f"kb approve {lang} {shlex.quote(entry.rel)}")
             elif entry.status in ("orphan", "invalid"):
                 text = env.get_template(f"{entry.status}.html").render(**common, target=center.docs[lang][entry.rel])
             else:
                 table, loose, aligned = rows(center, entry, glossary)
                 text = env.get_template("article.html").render(
                     **common, rows=table, loose=loose, aligned=aligned, target=center.docs[lang][entry.rel],
-                    command="" if entry.status == "current" else f"kb approve {lang} {entry.rel}")
+                    command="" if entry.status == "current" else f"kb approve {lang} {shlex.quote(entry.rel)}")
             write_atomic(out / lang / page_file(entry.rel), text)
 
 

@@ -236,6 +236,7 @@ def test_invalid_current_and_untracked_translations_have_pages_too(tmp_path: Pat
     root = write_kb(tmp_path, {
         "docs/en/a.md": "---\ntitle: A\n---\n\nA.\n", "docs/en/b.md": "---\ntitle: B\n---\n\nB.\n",
         "docs/en/c.md": "---\ntitle: C\n---\n\nC.\n",
+        "docs/en/常见 问题.md": "---\ntitle: FAQ\n---\n\nQuestions.\n",  # a path to quote in a link
         "docs/zh/a.md": "---\ntitle: [oops\n---\n\n甲。\n",  # front matter that cannot be read
         "docs/zh/c.md": "---\ntitle: 丙\n---\n\n丙。\n",  # imported: no translation block
     }, languages=("en", "zh"))
@@ -243,7 +244,11 @@ def test_invalid_current_and_untracked_translations_have_pages_too(tmp_path: Pat
     review.build(scan(root), root / "review")
     no_js.goto((root / "review/index.html").as_uri())
     cells = no_js.locator("#grid td a")
-    assert cells.all_inner_texts() == ["invalid", "untracked", "current"]  # the most urgent first
+    assert cells.all_inner_texts() == ["invalid", "untracked", "missing", "current"]  # the most urgent first
+    no_js.locator("#grid td a", has_text="missing").click()
+    assert no_js.locator("h1").inner_text() == "FAQ missing"
+    assert no_js.locator("code.cmd").inner_text() == "kb draft zh '常见 问题.md'"  # one argument in a shell
+    no_js.go_back()
 
     cells.first.click()
     assert no_js.locator("h1").inner_text() == "a.md invalid"
