@@ -1,19 +1,24 @@
-"""Full-page screenshots of what a reader sees, in every language, for a person to look at.
+"""Full-page screenshots of what a reader and a translator see, for a person to look at.
 
-    python bench/screenshots.py [--site site] [--out screenshots] [LANG ...]
+    python bench/screenshots.py [--site site] [--out screenshots] [--review-only] [LANG ...]
 
 For each language: the home page, a category page, one article per notice a reader can get
 (none, machine, stale, stale-critical, in-review, missing), search results for a question, the
 verify page and the 404 page, on a desktop and on a phone; and the root page and root 404.
 Build first (`kb build`); the site is served on 127.0.0.1 and opened in headless Chromium.
+
+Then the review site (`kb review`, written afresh into a temporary folder): the dashboard, and a
+page of each kind a translator reaches from its grid (a stale article side by side, a missing
+article, an orphan), on a desktop and on a phone. --review-only skips the reader's site.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
-from kb_tools import config, reader
+from kb_tools import config, reader, review, status
 from kb_tools.browser import Site
 from kb_tools.reader import page_url
 from kb_tools.scan import scan
@@ -38,6 +43,24 @@ def key_pages(root: Path, lang: str) -> dict[str, str]:
     pages.update({f"article-{notice}": f"{lang}/{page_url(rel)}" for notice, rel in by_notice.items()})
     pages["verify"] = f"{lang}/verify/"
     pages["404"] = f"{lang}/404.html"
+    return pages
+
+
+def review_pages(root: Path, out: Path) -> dict[str, str]:
+    """Write the review site of the help center at root into out; name -> path of the pages worth looking at."""
+    settings = config.load(root / "mkdocs.yml")
+    center = scan(settings)
+    review.build(center, out)
+    report = status.compute(center, settings.targets)
+    pages = {"review-dashboard": ""}
+    wanted = {"review-stale": ("stale-critical", "stale"), "review-missing": ("missing-critical", "missing"),
+              "review-orphan": ("orphan",)}
+    for name, kinds in wanted.items():
+        found = [(kinds.index(review.kind(e)), lang, e.rel) for lang, entries in report.items() for e in entries
+                 if review.kind(e) in kinds]
+        if found:
+            _, lang, rel = min(found)
+            pages[name] = f"{lang}/{review.page_href(rel)}"
     return pages
 
 
@@ -66,11 +89,22 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path("."), help="the help center (where mkdocs.yml is)")
     parser.add_argument("--site", type=Path, default=Path("site"))
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
+    parser.add_argument("--review-only", action="store_true", help="only the review site")
     args = parser.parse_args()
     settings = config.load(args.root / "mkdocs.yml")
     languages = args.languages or list(settings.languages)
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "review"
+        pages = review_pages(args.root, folder)
+        with Site(folder) as site:
+            for name, path in pages.items():
+                for viewport in VIEWPORTS:
+                    written.append(shoot(site, args.out, name, path, viewport))
+    if args.review_only:
+        print(f"{len(written)} screenshots in {args.out}/")
+        return
     with Site(args.site) as site:
         written += [shoot(site, args.out, "root", "", "desktop"),
                     shoot(site, args.out, "root-404", "404.html", "desktop")]

@@ -110,6 +110,9 @@ def _log_to_stderr(verbose: int) -> None:
          arg("--since", default=None, metavar="REF",
              help="with --format markdown: only articles whose source or translation changed since REF"),
          arg("--check", action="store_true", help="exit 1 when a language breaks its policy"),
+         arg("--all", action="store_true", help="list every article, missing ones too (default: a count per language)"),
+         arg("--color", choices=["auto", "always", "never"], default="auto",
+             help="colour the table by status: auto (on a terminal), always, never"),
          arg("--chart", type=Path, default=None, metavar="FILE",
              help="instead: write an SVG chart of each language's counts week by week, from git history"),
          arg("--weeks", type=int, default=26, metavar="N", help="with --chart: the last N weeks (default 26)"))
@@ -138,7 +141,7 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
         out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
             json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _print_status(report)
+        _print_status(report, args.all, _console(args.color))
         for problem in center.problems:  # files that are no article of any language: symlink loops and the like
             if problem.severity == "error":
                 out.print(f"problem {problem}", markup=False)
@@ -163,9 +166,28 @@ def _status_chart(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status(report: dict[str, list[status.Entry]]) -> None:
+# Each status's colour in a terminal: what misleads readers red, what waits for a translator yellow and cyan.
+_STYLES = {"invalid": "bold red", "stale": "yellow", "machine": "cyan", "untracked": "magenta", "orphan": "magenta",
+           "missing": "blue", "current": "green"}
+
+
+def _console(color: str) -> Console:
+    """Where kb status prints its table: stdout, coloured on a terminal (auto: asked now, FORCE_COLOR and
+    NO_COLOR included) or as asked."""
+    if color == "auto":
+        return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, force_terminal=color == "always",
+                   color_system="standard" if color == "always" else None)
+
+
+def _print_status(report: dict[str, list[status.Entry]], everything: bool = False, console: Console = out) -> None:
+    """The counts per language, then the articles behind them, most harmful first (status.harm).
+
+    Without everything, missing articles are one line per language, but for critical ones: those are named.
+    """
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     from kb_tools import status
     from kb_tools.history import word_diff
@@ -176,33 +198,42 @@ def _print_status(report: dict[str, list[status.Entry]]) -> None:
         total = len(entries) - tally["orphan"]
         percent = 100 * tally["current"] // total if total else 100
         rows.append((lang, tally, percent))
-    if out.is_terminal:
+    if console.is_terminal:
         table = Table(title="Translation status", box=box.SIMPLE_HEAD, collapse_padding=True)
         table.add_column("lang", no_wrap=True, min_width=4)
         for name in status.STATUSES:
-            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name), header_style=_STYLES[name])
         table.add_column("reviewed", no_wrap=True, min_width=10)
         for lang, tally, percent in rows:
             bar = "█" * (percent // 20) + "░" * (5 - percent // 20)
             table.add_row(lang, *(str(tally[s]) for s in status.STATUSES), f"{bar} {percent}%")
-        out.print(table)
+        console.print(table)
     else:
         print("language " + " ".join(f"{s:>9}" for s in status.STATUSES) + "  reviewed")
         for lang, tally, percent in rows:
             print(f"{lang:<8} " + " ".join(f"{tally[s]:>9}" for s in status.STATUSES) + f"  {percent:>7}%")
-    for lang, entries in report.items():
-        for entry in sorted(entries, key=lambda e: (status.STATUSES.index(e.status), e.rel)):
-            if entry.status == "current" and not entry.reasons:  # reasons: current through an editorial edit
-                continue
-            flag = " (critical)" if entry.critical else ""
-            since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
-            out.print(f"{lang} {entry.status:<9} {entry.path}{flag}{since}", markup=False)
-            for change in entry.changes:
-                text = word_diff(change.old_text, change.text) if change.kind == "changed" else \
-                    _clip(change.text or change.old_text)
-                out.print(f"    line {change.line}: {change.block_kind} {change.kind}: {text}", markup=False)
-            for reason in entry.reasons:
-                out.print(f"    {reason}", markup=False)
+    for entry in status.by_harm(report):
+        if entry.status == "current" and not entry.reasons:  # reasons: current through an editorial edit
+            continue
+        if entry.status == "missing" and not entry.critical and not everything:
+            continue
+        style = "bold red" if entry.critical and entry.status in ("stale", "missing") else _STYLES[entry.status]
+        since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
+        console.print(Text.assemble(f"{entry.lang} ", (f"{entry.status:<9}", style), f" {entry.path}",
+                                    (" (critical)" if entry.critical else "", "bold red"), since))
+        for change in entry.changes:
+            text = word_diff(change.old_text, change.text) if change.kind == "changed" else \
+                _clip(change.text or change.old_text)
+            console.print(f"    line {change.line}: {change.block_kind} {change.kind}: {text}", markup=False)
+        for reason in entry.reasons:
+            console.print(f"    {reason}", markup=False)
+    if not everything:
+        for lang, tally, _ in rows:
+            critical = sum(e.critical for e in report[lang] if e.status == "missing")
+            if tally["missing"]:
+                named = f" ({critical} critical, listed above)" if critical else ""
+                console.print(Text.assemble(f"{lang}: ", (f"{tally['missing']} missing", _STYLES["missing"]),
+                                            f"{named} — kb status --all to list them"))
 
 
 def _clip(text: str, width: int = 70) -> str:
@@ -579,7 +610,9 @@ def _diff(settings: config.Settings, args: argparse.Namespace) -> int:
         out.print(f"{entry.path}: {reason}", markup=False)
     source = center.source(rel)
     assert source is not None
-    for change in entry.changes:
+    target = center.docs[lang][rel]
+    edit = _translation_lines(center.with_blocks(source), center.with_blocks(target), entry)
+    for change, where in zip(entry.changes, edit, strict=True):
         out.print(f"{source.path}:{change.line}: {change.block_kind} {change.kind}", markup=False)
         if change.old_text:
             out.print(f"  - {change.old_text}", style="red" if out.is_terminal else None, markup=False)
@@ -587,7 +620,40 @@ def _diff(settings: config.Settings, args: argparse.Namespace) -> int:
             out.print(f"  + {change.text}", style="green" if out.is_terminal else None, markup=False)
         if change.kind == "changed":
             out.print(f"    {word_diff(change.old_text, change.text)}", markup=False)
+        out.print(f"  translation: {where}", markup=False)
     return 0
+
+
+def _translation_lines(source: model.Document, target: model.Document, entry: status.Entry) -> list[str]:
+    """For each change of a stale entry, where its translation is to edit: file:line of the block made from
+    the changed source block (align.counterparts), or where an added block goes."""
+    from kb_tools import align
+
+    now, was = align.counterparts(source.blocks, target.blocks, entry.made_from)
+    index = {block.line: i for i, block in enumerate(source.blocks)}
+    old_index = {block.line: i for i, block in enumerate(entry.made_from)}
+    found = []
+    for change in entry.changes:
+        if change.block_kind in ("title", "description"):
+            found.append(f"{target.path}:{target.title_line}")
+            continue
+        if change.kind == "removed":
+            block = was[old_index[change.line]] if change.line in old_index else None
+            found.append(f"{target.path}:{block.line} (made from the removed block: remove or rework it)" if block
+                         else f"no block of {target.path} lines up with it")
+            continue
+        at = index.get(change.line)
+        block = now[at] if at is not None else None
+        if block is not None:
+            found.append(f"{target.path}:{block.line}")
+        elif change.kind == "added" and at is not None:
+            before = next((b for b in reversed(now[:at]) if b is not None), None)
+            after = next((b for b in now[at + 1:] if b is not None), None)
+            found.append(f"add it to {target.path} after line {before.end}" if before else
+                         f"add it to {target.path} before line {after.line}" if after else f"add it to {target.path}")
+        else:
+            found.append(f"no block of {target.path} lines up with it")
+    return found
 
 
 @command("review", "build the static review site (review/ by default)",

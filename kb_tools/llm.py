@@ -342,12 +342,7 @@ def problems(source: str, answer: str, required: list[tuple[str, tuple[str, ...]
         found.append(f"starts a line with {sorted(starts)[0].strip()!r}, which would make a new Markdown block: "
                      "remove it")
     was, now = qa.numbers(_PLACEHOLDER.sub(" ", source)), qa.numbers(_PLACEHOLDER.sub(" ", answer))
-    missing = [was[n] for n in was if n not in now]
-    extra = [now[n] for n in now if n not in was]
-    if missing:
-        found.append(f"number {', '.join(missing)} of the source is missing")
-    if extra:
-        found.append(f"number {', '.join(extra)} is not in the source")
+    found += [f"{what}: {fix}" for what, fix in qa.number_problems(was, now)]  # a changed figure: one problem
     for term, words in required or []:
         if not any(word.casefold() in answer.casefold() for word in words):
             found.append(f"glossary: translate '{term}' as '{' or '.join(words)}'")

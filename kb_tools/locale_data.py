@@ -52,32 +52,33 @@ def load(root: Path, lang: str, source_language: str) -> HelpCenterData:
     if not isinstance(data, dict):
         raise ConfigError(f"{HELPCENTER_FILE}:1: not a mapping: write categories:, contact: and official: keys")
 
-    def text(value: Any, where: str) -> str:
+    def text(value: Any, *keys: str | int) -> str:
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and isinstance(value.get(lang, value.get(source_language)), str):
             return str(value.get(lang, value.get(source_language)))
-        raise ConfigError(f"{HELPCENTER_FILE}: {where}: {value!r} has no {source_language} text: "
+        raise ConfigError(f"{_where(path, *keys)}: {value!r} has no {source_language} text: "
                           f"write {{{source_language}: ..., {lang}: ...}}")
 
     categories, descriptions = {}, {}
     for key, value in (data.get("categories") or {}).items():
         folder = str(key)
         if isinstance(value, dict) and "name" in value:  # {name: ..., description: ...}
-            categories[folder] = text(value["name"], f"categories.{folder}.name")
-            descriptions[folder] = text(value.get("description", ""), f"categories.{folder}.description")
+            categories[folder] = text(value["name"], "categories", key, "name")
+            descriptions[folder] = text(value.get("description", ""), "categories", key, "description")
         else:
-            categories[folder] = text(value, f"categories.{folder}")
+            categories[folder] = text(value, "categories", key)
     contact = []
     for i, c in enumerate(data.get("contact") or []):
-        where = f"contact[{i}]"
+        if not isinstance(c, dict):
+            raise ConfigError(f"{_where(path, 'contact', i)}: not a channel: write name:, link:, hours: and open:")
         hours = str(c.get("open", ""))
         if hours and not OPEN.fullmatch(hours.strip().lower()):
-            raise ConfigError(f"{HELPCENTER_FILE}: {where}.open: {hours!r} is not a schedule: write 24/7, "
+            raise ConfigError(f"{_where(path, 'contact', i, 'open')}: {hours!r} is not a schedule: write 24/7, "
                               f"or days and UTC hours like mon-fri 09:00-21:00")
-        contact.append(Channel(text(c.get("name"), f"{where}.name"), str(c.get("link", "")),
-                               text(c.get("hours", ""), f"{where}.hours"),
-                               text(c.get("response", ""), f"{where}.response"), hours.strip().lower()))
+        contact.append(Channel(text(c.get("name"), "contact", i, "name"), str(c.get("link", "")),
+                               text(c.get("hours", ""), "contact", i, "hours"),
+                               text(c.get("response", ""), "contact", i, "response"), hours.strip().lower()))
     return HelpCenterData(categories, descriptions, tuple(str(rel) for rel in data.get("promoted") or []),
                           tuple(contact), _official(path, data.get("official")), str(data.get("ticket_form") or ""))
 
@@ -109,3 +110,21 @@ def _lines(path: Path) -> list[int]:
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             return [item.start_mark.line + 1 for item in items]
     return []
+
+
+def _where(path: Path, *keys: str | int) -> str:
+    """helpcenter.yml:LINE: key.path[i] of the value at keys (the line of the nearest enclosing one found)."""
+    name = "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in keys).lstrip(".")
+    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+    line = 1
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return f"{HELPCENTER_FILE}:{line}: {name}"

@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
+from kb_tools import checks, frontmatter, i18n, verify
 from kb_tools import config as config_mod
-from kb_tools import frontmatter, i18n, verify
 from kb_tools.edition import Edition
 from kb_tools.errors import KbError
 from kb_tools.fsutil import write_atomic
@@ -53,9 +53,11 @@ def prepare(edition: Edition, out: Path) -> Path:
 def _write(edition: Edition, out: Path) -> None:
     docs = out / "docs"
     pages = []
+    config = _mkdocs_config(edition)
+    templates = config_mod.theme_folders(edition.center.settings.root, config["theme"])
     for rel, page in sorted(edition.pages.items()):
         title, text = edition.notice_text(rel)
-        markdown = _page_markdown(edition, rel, title, text)
+        markdown = _page_markdown(edition, rel, title, text, templates)
         write_atomic(docs / rel, markdown)
         pages.append({
             "path": rel, "url": page.url, "title": page.title, "shown_lang": page.shown_lang,
@@ -81,14 +83,23 @@ def _write(edition: Edition, out: Path) -> None:
                       for rel, generated in sorted(edition.generated().items())],
     }
     write_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(out / "mkdocs.yml", yaml.safe_dump(_mkdocs_config(edition), allow_unicode=True, sort_keys=False))
+    write_atomic(out / "mkdocs.yml", yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
 
 
-def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: str) -> str:
-    """A page's Markdown for a builder that knows nothing of kb: notice, text, related, date."""
+def _page_markdown(edition: Edition, rel: str, notice_title: str, notice_text: str,
+                   templates: tuple[Path, ...]) -> str:
+    """A page's Markdown for a builder that knows nothing of kb: notice, text, related, date.
+
+    A `template:` the prepared theme lacks (one of kb's overrides, or a misspelt one) is left out:
+    plain MkDocs would stop the whole build on it.
+    """
     page = edition.pages[rel]
     split = frontmatter.split(edition.markdown(rel))
-    front = f"---\n{split.yaml_text}\n---\n\n" if split.yaml_text is not None else ""
+    yaml_text = split.yaml_text
+    template = frontmatter.raw_value(split, "template")
+    if yaml_text is not None and template and templates and not checks.has_template(template, templates):
+        yaml_text = "\n".join(line for line in yaml_text.split("\n") if not line.startswith("template:"))
+    front = f"---\n{yaml_text}\n---\n\n" if yaml_text is not None else ""
     text = split.body
     parts = []
     if notice_text:

@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from kb_tools.blocks import Block, item_content
@@ -119,15 +119,117 @@ def clean_pair(source: Block, target: Block, source_lang: str, lang: str, glossa
     return (was.links, set(was.numbers), was.kept, was.markup) == (now.links, set(now.numbers), now.kept, now.markup)
 
 
+def _old_facts(made_from: Sequence[Block], dst: Sequence[Block], d_blocks: list[Block], lang: str, glossary: Glossary,
+               memo: dict[str, Facts]) -> Facts | None:
+    """The facts of the source version translated, for the translation blocks d_blocks: the block it
+    was made from when the translation lines up with that version, else the whole version."""
+    if not made_from:
+        return None
+    if len(d_blocks) > 1 or [b.kind for b in made_from] != [b.kind for b in dst]:
+        return facts([b for b in made_from if b.kind != "code"], lang, glossary)
+    block = made_from[dst.index(d_blocks[0])]
+    if block.key not in memo:
+        memo[block.key] = facts([block], lang, glossary)
+    return memo[block.key]
+
+
 def _prose(block: Block) -> str:
     return item_content(block) if block.kind == "item" else block.text
 
 
+# How each kind of difference reads, for link targets and markup: (what is wrong, how to fix), {s} the
+# source's item and {t} the translation's. See pair_up for the kinds.
+LINK_WORDS = {
+    "updated": ("the source changed link target '{t}' to '{s}'; the translation still has '{t}'", "write '{s}'"),
+    "changed": ("the source has link target '{s}' where the translation has '{t}'",
+                "use the source's link targets and URLs unchanged"),
+    "added": ("the source added link target '{s}' since the translation was made", "add it to the translation"),
+    "missing": ("link target '{s}' of the source is missing", "keep every link target and URL unchanged"),
+    "removed": ("the source removed link target '{t}'; the translation still has it", "remove it"),
+    "extra": ("link target '{t}' is not in the source", "use the source's link targets and URLs"),
+}
+_NOT_MARKUP = "a translation keeps the source's HTML, attribute lists and template syntax only"
+MARKUP_WORDS = {
+    "changed": ("the source has markup {s} where the translation has {t}", f"use {{s}}: {_NOT_MARKUP}"),
+    "missing": ("markup {s} of the source is missing", "copy it from the source"),
+    "extra": ("markup {t} is not in the source", f"remove it: {_NOT_MARKUP}"),
+}
+NUMBER_WORDS = {
+    "updated": ("the source changed {t} to {s}; the translation still says {t}", "write {s}"),
+    "changed": ("the source says {s} where the translation says {t}", "check the figure against the source"),
+    "added": ("the source added the number {s} since the translation was made", "add it to the translation"),
+    "removed": ("the source no longer says {t}; the translation still does", "remove it, as the source did"),
+    "extra": ("number {t} is not in the source", "check the figure against the source"),
+}
+
+
+def pair_up(missing: Sequence[str], extra: Sequence[str], old: Collection[str] | None = None
+            ) -> list[tuple[str, str, str]]:
+    """The differences between a source block and its translation, one per cause: (kind, source's, translation's).
+
+    missing: what the source has and the translation lacks; extra: what the translation has and the
+    source lacks, each in reading order. One of each at the same block is one item changed, not two
+    problems: "changed". With old, the items of the source version the translation was made from, a
+    difference the source made since says so: "updated" (the source changed it), "added", "removed";
+    else what is left is "missing" or "extra".
+    """
+    missing, extra = list(missing), list(extra)
+    found: list[tuple[str, str, str]] = []
+    if old is not None:  # first what the source changed since: an item new to it for one it dropped
+        new = [s for s in missing if s not in old]
+        gone = [t for t in extra if t in old]
+        for s, t in zip(new, gone, strict=False):
+            found.append(("updated", s, t))
+            missing.remove(s)
+            extra.remove(t)
+    found += [("changed", s, t) for s, t in zip(missing, extra, strict=False)]
+    for s in missing[len(extra):]:
+        found.append(("added" if old is not None and s not in old else "missing", s, ""))
+    for t in extra[len(missing):]:
+        found.append(("removed" if old is not None and t in old else "extra", "", t))
+    return found
+
+
+def differences(words: dict[str, tuple[str, str]], missing: Sequence[str], extra: Sequence[str],
+                old: Collection[str] | None = None) -> list[tuple[str, str, str]]:
+    """pair_up's differences as (kind, what is wrong, how to fix), in words (a kind it lacks reads as the
+    one without the source's history: updated as changed, added as missing, removed as extra)."""
+    plain = {"updated": "changed", "added": "missing", "removed": "extra"}
+    found = []
+    for kind, s, t in pair_up(missing, extra, old):
+        what, fix = words.get(kind) or words[plain[kind]]
+        found.append((kind, what.format(s=s, t=t), fix.format(s=s, t=t)))
+    return found
+
+
+def number_problems(was: dict[str, str], now: dict[str, str], old: Collection[str] | None = None
+                    ) -> list[tuple[str, str]]:
+    """(what is wrong, how to fix) for the numbers of a source block (was) and its translation (now), by
+    value as numbers() gives them; old: the values of the source version translated, when known."""
+    missing = [n for n in was if n not in now]
+    extra = [n for n in now if n not in was]
+    found, lost = [], []
+    for kind, s, t in pair_up(missing, extra, old):
+        if kind == "missing":
+            lost.append(was[s])
+            continue
+        what, fix = NUMBER_WORDS[kind]
+        found.append((what.format(s=was.get(s, s), t=now.get(t, t)), fix.format(s=was.get(s, s))))
+    if lost:  # left out, one message: the translation may have written them in words
+        what = f"number {lost[0]} of the source is missing" if len(lost) == 1 else \
+            f"numbers {', '.join(lost)} of the source are missing"
+        found.insert(0, (what, "add it as the source writes it" if len(lost) == 1 and now else
+                         "add them as the source writes them" if now else "write the source's numbers as digits"))
+    return found
+
+
 def check(source: Document, translation: Document, glossary: Glossary, severity: Severity = "error",
-          memo: dict[str, Facts] | None = None) -> list[Problem]:
-    """Everything the translation lost or changed from its source, each at the line to fix.
+          memo: dict[str, Facts] | None = None, made_from: Sequence[Block] = ()) -> list[Problem]:
+    """Everything the translation lost or changed from its source, each at the line to fix, one problem per cause.
 
     memo keeps the source blocks' facts between calls: each source is checked once per language.
+    made_from: the blocks of the source version the translation was made from, when known (a stale
+    entry's): a figure or link the source changed since reads as the source's change.
     """
     memo = {} if memo is None else memo
     path, src, dst = translation.path, source.blocks, translation.blocks
@@ -186,27 +288,21 @@ def check(source: Document, translation: Document, glossary: Glossary, severity:
         if key:
             memo[key] = was
         now = facts(d_blocks, translation.lang, glossary)
+        old = _old_facts(made_from, dst, d_blocks, source.lang, glossary, memo)
         if was.links != now.links:
-            for target in sorted((was.links - now.links).elements()):
-                add("urls", line, f"link target '{target}' of the source is missing",
-                    "keep every link target and URL unchanged")
-            for target in sorted((now.links - was.links).elements()):
-                add("urls", line, f"link target '{target}' is not in the source",
-                    "use the source's link targets and URLs")
+            for _kind, message, fix in differences(LINK_WORDS, list((was.links - now.links).elements()),
+                                                   list((now.links - was.links).elements()),
+                                                   old.links if old is not None else None):
+                add("urls", line, message, fix)
         if was.markup != now.markup:
-            for item in sorted((now.markup - was.markup).elements()):
-                add("markup", line, f"markup {item} is not in the source",
-                    "remove it: a translation keeps the source's HTML, attribute lists and template syntax only")
-            for item in sorted((was.markup - now.markup).elements()):
-                add("markup", line, f"markup {item} of the source is missing", "copy it from the source", "warning")
-        missing = [was.numbers[n] for n in was.numbers if n not in now.numbers]
-        extra = [now.numbers[n] for n in now.numbers if n not in was.numbers]
-        if missing:
-            add("numbers", line, f"number {', '.join(missing)} of the source is missing",
-                "write the source's numbers as digits")
-        if extra:
-            add("numbers", line, f"number {', '.join(extra)} is not in the source",
-                "check the figure against the source")
+            for kind, message, fix in differences(MARKUP_WORDS, list((was.markup - now.markup).elements()),
+                                                  list((now.markup - was.markup).elements())):
+                add("markup", line, message, fix, "warning" if kind == "missing" else severity)
+        # The digits of a do-not-translate term the translation rewrote (TRC20 as TRC-20) are that term's problem.
+        spelled = numbers(" ".join(was.kept - now.kept)) if was.kept - now.kept else {}
+        figures = {n: w for n, w in now.numbers.items() if n in was.numbers or n not in spelled}
+        for message, fix in number_problems(was.numbers, figures, old.numbers if old is not None else None):
+            add("numbers", line, message, fix)
         for term in sorted(was.kept - now.kept):
             add("terms", line, f"do-not-translate term '{term}' is missing", f"keep '{term}' as written in the source")
         for term, wanted in required:

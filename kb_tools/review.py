@@ -1,8 +1,12 @@
 """kb review: a static review site (and the dashboard data) for translators, readable from file://.
 
-Per language a queue (critical stale first, then stale, then machine drafts, then untracked), each
-with its age; per article the source and the translation side by side, block by block, changed
-source blocks with their old and new text, QA problems at their block, and the approve command.
+The dashboard: per language its counts and progress, and one grid of every article by every
+language, each cell a status linking to a page. Per language a queue (critical stale first, then
+critical missing, invalid, stale, machine drafts, untracked, orphans, missing), each with its age.
+Per article and language a page: the source and the translation side by side, block by block,
+each changed source block paired with the translation block to edit, QA problems at their block,
+and the approve command; for a missing translation the source and the draft command; for an
+orphan what to do with it; for an invalid file what cannot be read.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import html
+import shlex
 import shutil
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +24,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from kb_tools import align, qa
 from kb_tools import glossary as glossary_mod
-from kb_tools import qa
 from kb_tools.blocks import Block
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
@@ -31,7 +37,11 @@ from kb_tools.model import HelpCenter
 from kb_tools.status import STATUSES, Entry, compute, counts, explain_stale
 
 MARKER = ".kb-review"  # in the review folder: kb review made it, so it may replace it whole
-QUEUE_ORDER = {"stale-critical": 0, "stale": 1, "machine": 2, "untracked": 3}
+# What to look at first: a reader must never read an outdated or missing critical article.
+QUEUE_ORDER = {"stale-critical": 0, "missing-critical": 1, "invalid": 2, "stale": 3, "machine": 4, "untracked": 5,
+               "orphan": 6, "missing": 7}
+KINDS = (*QUEUE_ORDER, "current")  # every status a grid cell can have, most urgent first
+LABELS = {"stale-critical": "critical stale", "missing-critical": "critical missing"}
 
 
 @dataclass
@@ -42,6 +52,17 @@ class Row:
     target: Block | None
     change: Change | None = None
     problems: list[str] = field(default_factory=list)
+    edit: str = ""  # when the translation cell must change: what to do there, e.g. "edit this"
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One article of the dashboard's grid: its entry in every language (None where it has none)."""
+
+    rel: str
+    title: str
+    critical: bool
+    cells: dict[str, Entry | None]
 
 
 @dataclass(frozen=True)
@@ -75,47 +96,89 @@ def dashboard(center: HelpCenter, report: dict[str, list[Entry]], today: dt.date
     return data
 
 
+def kind(entry: Entry) -> str:
+    """The entry's status, told apart when a critical article is stale or missing (a key of KINDS)."""
+    return f"{entry.status}-critical" if entry.critical and entry.status in ("stale", "missing") else entry.status
+
+
+def item(entry: Entry, dates: dict[str, str], today: dt.date) -> QueueItem:
+    """entry with its kind and age: since its source changed (stale), else since its file last changed."""
+    since = entry.source_changed_on if entry.status == "stale" else dates.get(entry.path, "")
+    return QueueItem(entry, kind(entry), _age(since, today), since)
+
+
 def queue(entries: list[Entry], dates: dict[str, str], today: dt.date) -> list[QueueItem]:
-    """The translations of one language a reviewer should look at, most urgent first."""
-    items = []
-    for entry in entries:
-        kind = "stale-critical" if entry.status == "stale" and entry.critical else entry.status
-        if kind not in QUEUE_ORDER:
-            continue
-        since = entry.source_changed_on if entry.status == "stale" else dates.get(entry.path, "")
-        items.append(QueueItem(entry, kind, _age(since, today), since))
+    """The articles of one language that need a translator, most urgent first."""
+    items = [item(entry, dates, today) for entry in entries if kind(entry) in QUEUE_ORDER]
     return sorted(items, key=lambda i: (QUEUE_ORDER[i.kind], -(i.age_days or 0), i.entry.rel))
 
 
+def grid(center: HelpCenter, report: dict[str, list[Entry]], languages: tuple[str, ...]) -> list[GridRow]:
+    """Every article (orphans included) by every language, the most urgent first, then by path."""
+    by_rel: dict[str, dict[str, Entry | None]] = {}
+    for lang in languages:
+        for entry in report[lang]:
+            by_rel.setdefault(entry.rel, dict.fromkeys(languages))[lang] = entry
+    result = []
+    for rel, cells in by_rel.items():
+        doc = center.source(rel) or next(center.docs[e.lang][rel] for e in cells.values() if e)
+        result.append(GridRow(rel, doc.title, bool(doc.critical and center.source(rel)), cells))
+    return sorted(result, key=lambda r: (_rank(r), r.rel))
+
+
+def page_file(rel: str) -> str:
+    """The review page of an article, relative to its language's folder (the home page's beside the queue's)."""
+    return "index.md.html" if rel == "index.md" else rel.removesuffix(".md") + ".html"
+
+
+def page_href(rel: str) -> str:
+    """page_file, URL-quoted for a link."""
+    return urllib.parse.quote(page_file(rel))
+
+
 def rows(center: HelpCenter, entry: Entry, glossary: glossary_mod.Glossary) -> tuple[list[Row], list[str], bool]:
-    """The side-by-side rows of one translation, the problems not tied to a block, and whether blocks line up."""
+    """The side-by-side rows of one translation, the problems not tied to a block, and whether blocks line up.
+
+    A changed source block is paired with the translation of its earlier version (align.counterparts), and
+    that translation block is marked to edit; the translation of a removed source block is marked to delete.
+    """
     source = center.with_blocks(center.source(entry.rel))  # type: ignore[arg-type]
     target = center.with_blocks(center.docs[entry.lang][entry.rel])
     src, dst = list(source.blocks), list(target.blocks)
     aligned = [b.kind for b in src] == [b.kind for b in dst]
+    now, from_old = align.counterparts(src, dst, entry.made_from)
+    paired = {id(d) for d in now if d is not None}
+    place = {id(d): i for i, d in enumerate(dst)}
     result: list[Row] = []
-    matcher = difflib.SequenceMatcher(None, [b.kind for b in src], [b.kind for b in dst], autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        for k in range(max(i2 - i1, j2 - j1)):  # pair what lines up; show the rest alone
-            s = src[i1 + k] if i1 + k < i2 else None
-            d = dst[j1 + k] if j1 + k < j2 else None
-            if op == "replace" and s and d and s.kind != d.kind:
-                result += [Row(s, None), Row(None, d)]
-            else:
-                result.append(Row(s, d))
+    shown = 0  # translation blocks before dst[shown] are in result
+    for s, d in zip(src, now, strict=True):
+        if d is not None:  # the translation blocks of no source block go where they stand in the translation
+            result += [Row(None, t) for t in dst[shown:place[id(d)]] if id(t) not in paired]
+            shown = max(shown, place[id(d)] + 1)
+        result.append(Row(s, d))
+    result += [Row(None, t) for t in dst[shown:] if id(t) not in paired]
     by_line = {row.source.line: row for row in result if row.source}
+    by_target = {id(row.target): row for row in result if row.target and not row.source}
+    old_line = {b.line: i for i, b in enumerate(entry.made_from)}
     for change in entry.changes:
         if change.block_kind in ("title", "description"):
-            result.insert(0, Row(None, None, change))
+            result.insert(0, Row(None, None, change, edit=f"edit this {change.block_kind} (front matter)"))
         elif change.kind == "removed":
-            result.append(Row(None, None, change))
+            was = from_old[old_line[change.line]] if change.line in old_line else None
+            if was is not None and id(was) in by_target:
+                by_target[id(was)].change = change
+                by_target[id(was)].edit = "delete this: its source block was removed"
+            else:
+                result.append(Row(None, None, change))
         elif change.line in by_line:
-            by_line[change.line].change = change
+            row = by_line[change.line]
+            row.change, row.edit = change, "edit this" if row.target else "translate this"
     loose: list[str] = []
     target_rows = {row.target.line: row for row in result if row.target}
-    for problem in qa.check(source, target, glossary, "warning" if entry.status == "stale" else "error"):
-        row = target_rows.get(problem.line)
-        (row.problems if row else loose).append(f"{problem.message}: {problem.fix}")
+    for problem in qa.check(source, target, glossary, "warning" if entry.status == "stale" else "error",
+                            made_from=entry.made_from):
+        at = target_rows.get(problem.line)
+        (at.problems if at else loose).append(f"{problem.message}: {problem.fix}")
     return result, loose, aligned
 
 
@@ -145,8 +208,9 @@ def show(block: Block) -> str:
     return block.text
 
 
-def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today: dt.date | None = None) -> Path:
-    """Write the review site under out/; returns its index.html.
+def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today: dt.date | None = None,
+          chart: Markup | None = None) -> Path:
+    """Write the review site under out/; returns its index.html. chart: an SVG for the dashboard, if any.
 
     It is written into a scratch folder that replaces out/ once complete: a killed run leaves the
     old review site, never half of a new one.
@@ -157,7 +221,7 @@ def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today:
     clean_scratch(out)
     scratch = scratch_dir(out)
     try:
-        _write(center, scratch, languages, today or dt.date.today())
+        _write(center, scratch, languages, today or dt.date.today(), chart)
         write_atomic(scratch / MARKER, "")
         swap_dir(scratch, out)
     except BaseException:
@@ -166,27 +230,42 @@ def build(center: HelpCenter, out: Path, languages: tuple[str, ...] = (), today:
     return out / "index.html"
 
 
-def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.date) -> None:
+def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.date, chart: Markup | None) -> None:
     langs = languages or center.settings.targets
     report = explain_stale(center, compute(center, langs))
     glossary, _ = glossary_mod.load(center.settings.root)
     dates = last_changed(center.settings.root, *Layout(center.settings).every_folder())
     env = Environment(loader=PackageLoader("kb_tools", "templates/review"), autoescape=select_autoescape())
-    env.globals.update(diff=word_diff_html, language_name=language_name, show=show)
+    env.globals.update(diff=word_diff_html, language_name=language_name, show=show, href=page_href, kinds=KINDS,
+                       label=lambda k: LABELS.get(k, k), kind=kind,
+                       quote=shlex.quote)
     board = dashboard(center, report, today)
     queues = {lang: queue(report[lang], dates, today) for lang in langs}
     write_atomic(out / "index.html", env.get_template("index.html").render(
-        board=board, queues=queues, today=today.isoformat(), root="", source=center.settings.source_language))
+        board=board, queues=queues, grid=grid(center, report, langs), langs=langs, today=today.isoformat(),
+        root="", source=center.settings.source_language, chart=chart))
+    layout = Layout(center.settings)
     for lang in langs:
         write_atomic(out / lang / "index.html", env.get_template("queue.html").render(
             lang=lang, items=queues[lang], root="../", counts=board[lang]["counts"]))
-        for item in queues[lang]:
-            table, loose, aligned = rows(center, item.entry, glossary)
-            depth = "../" * (item.entry.rel.count("/") + 1)
-            write_atomic(out / lang / (item.entry.rel[:-3] + ".html"), env.get_template("article.html").render(
-                item=item, rows=table, loose=loose, aligned=aligned, root=depth, lang=lang,
-                source=center.source(item.entry.rel), target=center.docs[lang][item.entry.rel],
-                command=f"kb approve {lang} {item.entry.rel}"))
+        for entry in report[lang]:
+            waiting = item(entry, dates, today)
+            common = {"item": waiting, "root": "../" * (entry.rel.count("/") + 1), "lang": lang,
+                      "source": center.source(entry.rel), "target_path": layout.path(lang, entry.rel),
+                      "source_path": layout.path(center.settings.source_language, entry.rel)}
+            if entry.status == "missing":
+                source = center.with_blocks(center.source(entry.rel))  # type: ignore[arg-type]
+                text = env.get_template("missing.html").render(
+                    **common, blocks=source.blocks, command=f"kb draft {lang} {shlex.quote(entry.rel)}",
+                    approve=f"kb approve {lang} {shlex.quote(entry.rel)}")
+            elif entry.status in ("orphan", "invalid"):
+                text = env.get_template(f"{entry.status}.html").render(**common, target=center.docs[lang][entry.rel])
+            else:
+                table, loose, aligned = rows(center, entry, glossary)
+                text = env.get_template("article.html").render(
+                    **common, rows=table, loose=loose, aligned=aligned, target=center.docs[lang][entry.rel],
+                    command="" if entry.status == "current" else f"kb approve {lang} {shlex.quote(entry.rel)}")
+            write_atomic(out / lang / page_file(entry.rel), text)
 
 
 def _replaceable(out: Path, languages: tuple[str, ...]) -> bool:
@@ -195,6 +274,10 @@ def _replaceable(out: Path, languages: tuple[str, ...]) -> bool:
         return True
     names = {p.name for p in out.iterdir()}
     return not names or ("index.html" in names and names <= {"index.html", *languages})
+
+
+def _rank(row: GridRow) -> int:
+    return min((KINDS.index(kind(e)) for e in row.cells.values() if e), default=len(KINDS))
 
 
 def _age(since: str, today: dt.date) -> int | None:

@@ -14,8 +14,8 @@ from kb_tools.git import SHALLOW, Git, changed_between, head
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
-__all__ = ["STATUSES", "Entry", "compute", "counts", "entry_for", "explain_stale", "report_json",
-           "violations"]
+__all__ = ["STATUSES", "Entry", "by_harm", "compute", "counts", "entry_for", "explain_stale", "harm",
+           "report_json", "violations"]
 
 
 @dataclass(frozen=True)
@@ -218,3 +218,22 @@ def violations(center: HelpCenter, report: dict[str, list[Entry]]) -> list[str]:
                 found.append(f"{entry.path}: {lang} {entry.rel} is {entry.status}"
                              f"{' (critical)' if entry.critical else ''}: policy {lang}.fail_on has {rule}")
     return found
+
+
+def harm(entry: Entry) -> int:
+    """How much an entry harms readers, 0 the most. First what may tell them something wrong: critical
+    stale and invalid (left out of the site), stale, machine drafts; then a critical article they
+    cannot read in their language; then what needs a person but misleads nobody (untracked, orphan),
+    the other missing articles, and current ones."""
+    if entry.status == "invalid" or (entry.status == "stale" and entry.critical):
+        return 0
+    if entry.status == "missing" and entry.critical:
+        return 3
+    return {"stale": 1, "machine": 2, "untracked": 4, "orphan": 5, "missing": 6, "current": 7}[entry.status]
+
+
+def by_harm(report: dict[str, list[Entry]]) -> list[Entry]:
+    """Every language's entries, most harmful first; alike, critical first, then by language and path."""
+    order = {lang: index for index, lang in enumerate(report)}
+    entries = [entry for found in report.values() for entry in found]
+    return sorted(entries, key=lambda e: (harm(e), not e.critical, order[e.lang], e.rel))

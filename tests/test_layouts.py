@@ -97,7 +97,8 @@ def test_diff_review_and_approve_find_the_files_of_every_layout(tmp_path: Path, 
     code, out, _ = run_kb(root, "diff", "zh", where("zh", "limits.md"))  # a file name as the layout spells it
     assert code == 0
     assert neutral(out, name) == ("en:limits.md:5: paragraph changed\n  - Daily limit: 10 BTC.\n"
-                                  "  + Daily limit: 20 BTC.\n    Daily limit: [-10-] {+20+} BTC.\n")
+                                  "  + Daily limit: 20 BTC.\n    Daily limit: [-10-] {+20+} BTC.\n"
+                                  "  translation: zh:limits.md:10\n")  # the translation's line to edit
     code, out, _ = run_kb(root, "review", "--out", str(tmp_path / "review"))
     assert code == 0
     page = (tmp_path / "review/zh/limits.html").read_text(encoding="utf-8")

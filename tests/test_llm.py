@@ -86,7 +86,7 @@ FAULTS = [
     ("missing_id", "your answer had no translation for this id"),
     ("broken_json", "the answer was not valid JSON"),
     ("lost_placeholder", "placeholder ⟦0⟧ is missing"),
-    ("changed_number", "number 10 of the source is missing"),
+    ("changed_number", "the source says 10 where the translation says 11: check the figure against the source"),
     ("script", "adds HTML (script) the source does not have"),
     ("split", "splits the block over several lines"),
 ]

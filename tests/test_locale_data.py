@@ -44,5 +44,13 @@ def test_a_schedule_open_now_cannot_read_is_an_error_that_says_how_to_write_it(t
     write(tmp_path, HELPCENTER.replace("Mon-Fri 09:00-21:00", "weekdays 9 to 5"))
     with pytest.raises(ConfigError) as error:
         locale_data.load(tmp_path, "en", "en")
-    assert str(error.value) == ("locales/helpcenter.yml: contact[0].open: 'weekdays 9 to 5' is not a schedule: "
+    assert str(error.value) == ("locales/helpcenter.yml:12: contact[0].open: 'weekdays 9 to 5' is not a schedule: "
                                 "write 24/7, or days and UTC hours like mon-fri 09:00-21:00")
+
+
+def test_a_text_without_the_source_language_names_its_line(tmp_path: Path) -> None:
+    write(tmp_path, HELPCENTER.replace("{en: 2 hours, zh: 2 小时}", "{zh: 2 小时}"))
+    with pytest.raises(ConfigError) as error:
+        locale_data.load(tmp_path, "ja", "en")
+    assert str(error.value).startswith(
+        "locales/helpcenter.yml:13: contact[0].response: {'zh': '2 小时'} has no en text")

@@ -72,3 +72,22 @@ def test_a_prepared_edition_has_the_verify_page(tmp_path: Path, capsys) -> None:
     phishing = (out / "docs/safety/recognize-phishing.md").read_text(encoding="utf-8")
     assert 'class="admonition tip kb-verify-callout"' in phishing and 'href="../../verify/"' in phishing
     assert "kb-verify-callout" not in (out / "docs/security/enable-2fa.md").read_text(encoding="utf-8")
+
+
+def test_a_template_the_prepared_theme_lacks_does_not_stop_plain_mkdocs(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "kb")
+    fees = root / "docs/en/deposits-withdrawals/network-fees.md"
+    fees.write_text(fees.read_text(encoding="utf-8").replace("---\n", "---\ntemplate: no-such.html\n", 1),
+                    encoding="utf-8")
+    limits = root / "docs/en/deposits-withdrawals/withdraw-crypto.md"
+    limits.write_text(limits.read_text(encoding="utf-8").replace("---\n", "---\ntemplate: main.html\n", 1),
+                      encoding="utf-8")
+    out = tmp_path / "en-edition"
+    assert main(["--config", str(root / "mkdocs.yml"), "prepare", "en", str(out)]) == 0
+    assert "template:" not in (out / "docs/deposits-withdrawals/network-fees.md").read_text(encoding="utf-8")
+    assert "template: main.html" in (out / "docs/deposits-withdrawals/withdraw-crypto.md").read_text(
+        encoding="utf-8")  # Material has it: kept
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(out / "mkdocs.yml")],
+                            capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stderr
+    assert (out / "site/deposits-withdrawals/network-fees/index.html").is_file()

@@ -71,7 +71,7 @@ def test_approve_refuses_a_translation_that_fails_qa(tmp_path: Path, run_kb: Run
     path.write_text(path.read_text().replace("30 分钟", "60 分钟"))
     code, out, _ = run_kb(root, "approve", "zh", "times.md", "--by", "li.wei")
     assert code == 1 and "not approved zh times.md" in out
-    assert "docs/zh/times.md:7: number 30 of the source is missing" in out
+    assert "docs/zh/times.md:7: the source says 30 where the translation says 60" in out
     assert statuses(root)["zh"]["times.md"].status == "untracked"
 
 

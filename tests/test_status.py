@@ -166,7 +166,7 @@ def test_the_cache_never_hides_an_edit(tmp_path: Path, run_kb: RunKb) -> None:
     path = root / "docs/zh/withdraw.md"
     path.write_text(path.read_text().replace("30 分钟", "45 分钟"))
     code, out, _ = run_kb(root, "check")
-    assert code == 1 and "docs/zh/withdraw.md:10: number 45 is not in the source" in out
+    assert code == 1 and "docs/zh/withdraw.md:10: the source says 30 where the translation says 45" in out
     (root / "docs/en/withdraw.md").write_text((root / "docs/en/withdraw.md").read_text() + "\nOne more line.\n")
     code, out, _ = run_kb(root, "status", "--format", "json")
     assert json.loads(out)["languages"]["zh"]["counts"]["stale"] == 1

@@ -156,7 +156,7 @@ def test_a_hostile_engine_never_gets_markup_onto_a_page(tmp_path: Path, run_kb) 
     code, out, _ = run_kb(root, "check")
     assert code == 1
     row, script = lines_with(draft, "| 〔zh〕ctb |")[0], lines_with(draft, "&lt;script&gt;")[0]
-    assert f"docs/zh/withdraw.md:{row}: number 0.0005 of the source is missing" in out
+    assert f"docs/zh/withdraw.md:{row}: the source says 0.0005 where the translation says 5" in out
     assert f"docs/zh/withdraw.md:{script}: markup <script> is not in the source" in out
     assert "markup {{ config.extra }} is not in the source" in out and "markup <iframe" in out
 
