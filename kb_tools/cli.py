@@ -660,12 +660,19 @@ def _translation_lines(source: model.Document, target: model.Document, entry: st
          arg("--lang", action="append", default=[], dest="languages", metavar="LANG"),
          arg("--out", type=Path, default=None, help="where to write it (default: review/ next to mkdocs.yml)"))
 def _review(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools import review
+    from markupsafe import Markup
+
+    from kb_tools import progress, review
     from kb_tools.scan import scan
 
     for lang in args.languages:
         _target_language(settings, lang)
-    index = review.build(scan(settings), args.out or settings.root / "review", tuple(args.languages))
+    try:  # progress.svg escapes every text it draws
+        chart = Markup(progress.svg(progress.history(settings, tuple(args.languages) or None)))
+    except KbError as exc:  # not in git, or nothing committed yet: the dashboard without its chart
+        chart = None
+        err.print(f"note: no progress chart: {exc}", markup=False)
+    index = review.build(scan(settings), args.out or settings.root / "review", tuple(args.languages), chart=chart)
     out.print(f"review: {index.resolve()}", markup=False)
     return 0
 

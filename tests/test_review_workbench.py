@@ -18,6 +18,7 @@ from markupsafe import Markup
 from playwright.sync_api import Browser, Page
 
 from kb_tools import review, status
+from kb_tools.cli import main
 
 ORPHAN = ("zh", "trading/margin-trading.md")
 CRITICAL_MISSING = ("ja", "kyc/verification-levels.md")
@@ -26,10 +27,10 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample help center, committed, with its review site in review/."""
+    """The sample help center, committed, with its review site in review/ (made by kb review: the chart too)."""
     root = copy_sample(tmp_path_factory.mktemp("workbench"))
     commit_all(root, "the sample")
-    review.build(scan(root), root / "review")
+    assert main(["--config", str(root / "mkdocs.yml"), "review", "--out", str(root / "review")]) == 0
     return root
 
 
@@ -222,6 +223,16 @@ def test_the_copy_button_copies_the_approve_command(sample: Path, browser: Brows
     assert page.locator("button.copy").inner_text() == "Selected: press Ctrl+C"
     assert page.evaluate("getSelection().toString()") == "kb draft ja kyc/verification-levels.md"
     context.close()
+
+
+def test_kb_review_puts_the_progress_chart_on_the_dashboard(sample: Path, no_js: Page) -> None:
+    no_js.goto(url(sample))
+    chart = no_js.locator("figure.chart svg")
+    text = chart.text_content() or ""
+    assert "Chinese" in text and "Japanese" in text  # a panel per language
+    no_js.set_viewport_size(PHONE)
+    box = chart.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]  # scaled down to a phone
 
 
 def test_the_dashboard_embeds_a_chart_only_when_given_one(tmp_path: Path) -> None:
