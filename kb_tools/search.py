@@ -459,6 +459,9 @@ class Searcher:
         self.root, self.lang = root, lang
         self.ix = index.open_dir(str(folder))
         self.searcher = self.ix.searcher(weighting=Boosted())
+        # Read once: Whoosh's Index.schema reads and unpickles the table of segments at every use, and a
+        # schema read anew has new analyzers, whose stemmers have forgotten the words they stemmed.
+        self.schema = self.ix.schema
         try:
             data = json.loads((folder / RULES).read_text(encoding="utf-8"))
             self.rules = query.Rules.from_json(data)
@@ -489,7 +492,7 @@ class Searcher:
         terms = []
         reader = self.searcher.reader()
         words = "words" if fields == OWN else "words_src"
-        for token in self.ix.schema[fields[0]].analyzer(query.spaced(text), keeporiginal=True):
+        for token in self.schema[fields[0]].analyzer(query.spaced(text), keeporiginal=True):
             word = token.original.lower()
             if (words, word) in reader:  # a word of the articles: its term as the index made it
                 terms.append(token.text)
@@ -594,7 +597,7 @@ class Searcher:
         # a good part of a kb search process's start-up.
         from whoosh.qparser import MultifieldParser, OrGroup, plugins
 
-        parser = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
+        parser = MultifieldParser(list(self.FIELDS), self.schema, group=OrGroup.factory(0.9))
         try:
             return parser.parse(text)
         except Exception:  # Whoosh's parser trips on some operator soups ("NOT NOT x"): read them as plain words
@@ -632,7 +635,7 @@ class Searcher:
     def _fuzzy(self, text: str) -> Query | None:
         terms = []
         for field in OWN:
-            for token in self.ix.schema[field].analyzer(text):
+            for token in self.schema[field].analyzer(text):
                 if 4 <= len(token.text) <= _FUZZY_MAX:
                     terms.append(FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2,
                                            prefixlength=1))
@@ -643,7 +646,7 @@ class Searcher:
         body = (result.get("body_src" if fallback else "body") or "").strip()
         title = result.get("title_src" if fallback else "title") or result["path"]
         fields = SRC if fallback else OWN
-        words = marked_words(body, terms, self.ix.schema[fields[0]].analyzer, self.kinds[fields], short)
+        words = marked_words(body, terms, self.schema[fields[0]].analyzer, self.kinds[fields], short)
         return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet(body, words))
 
 
@@ -655,7 +658,11 @@ def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kin
     where the reader typed just those two (short): 提前 and 提供 share a character with 提币, not a pair.
     """
     if kind == "words":
-        return {token.original.lower() for token in analyzer(text, keeporiginal=True) if token.text in terms}
+        # Each distinct word analyzed once (an analyzer reads a word alike wherever it stands), not the
+        # whole article: stemming every word of every hit cost more than the search.
+        tokenizer = analyzer.items[0] if hasattr(analyzer, "items") else analyzer
+        distinct = " ".join(dict.fromkeys(token.text for token in tokenizer(text)))
+        return {token.original.lower() for token in analyzer(distinct, keeporiginal=True) if token.text in terms}
     words = {t for t in terms if not query.is_cjk(t[0])}
     spans: list[list[int]] = []
     for pair, start, end in query.bigram_spans(text.lower()):
