@@ -13,18 +13,46 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any, cast
 
 from kb_tools import config
 from kb_tools.errors import KbError, Problem
 
-if TYPE_CHECKING:  # the commands import what they use: `kb search` starts without the scanner and checks
+if TYPE_CHECKING:  # the commands import what they use: `kb search` starts without rich, the scanner and checks
+    from rich.console import Console
+
     from kb_tools import checks, model, status
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Console:
+    """A rich Console made at its first use: `kb search` prints plain lines and starts without importing rich.
+
+    It stands for the Console everywhere one is used, as a progress bar's console too (`with console:`).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def _real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __enter__(self) -> Console:
+        return self._real().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._real().__exit__(*exc)
+
+
+out = cast("Console", _Console(highlight=False, soft_wrap=True))
+err = cast("Console", _Console(stderr=True, highlight=False, soft_wrap=True))
 
 Arg = tuple[tuple[str, ...], dict[str, Any]]
 Run = Callable[[config.Settings, argparse.Namespace], int]
@@ -346,8 +374,8 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
     if limit < 1:
         raise KbError(f"--limit {limit}: give at least 1")
     if not search.is_fresh(settings, lang):  # else answer from the index as it is: no scan
-        err.print(f"kb: the search index of {lang} is missing or older than the help center's files: "
-                  "updating it (kb index)", markup=False)
+        print(f"kb: the search index of {lang} is missing or older than the help center's files: "
+              "updating it (kb index)", file=sys.stderr)
         from kb_tools.scan import scan
 
         search.update(scan(settings), lang)
@@ -360,13 +388,14 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
         print(json.dumps({"query": query, "lang": lang, "results": [h.to_json() for h in hits]}, ensure_ascii=False,
                          indent=2))
         return 0
+    # Plain print, not rich: kb search starts without importing it (most of a query is start-up).
     for number, hit in enumerate(hits, start=1):
         label = f" [{hit.lang}]" if hit.lang != lang else ""
-        out.print(f"{number}. {hit.title}{label}  {hit.path}  ({hit.status})", markup=False)
+        print(f"{number}. {hit.title}{label}  {hit.path}  ({hit.status})")
         snippet = re.sub(r"</?mark[^>]*>", "**", re.sub(r"\s+", " ", hit.snippet))
-        out.print(f"   {snippet}", markup=False)
+        print(f"   {snippet}")
     if not hits:
-        out.print("no results", markup=False)
+        print("no results")
     return 0
 
 

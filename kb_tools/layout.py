@@ -25,8 +25,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
-
 from kb_tools.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -94,6 +92,8 @@ def is_language_code(code: str) -> bool:
     """Whether a folder name or file suffix names a language Babel knows (zh, pt-BR), not e.g. `api`."""
     if not _CODE.match(code):
         return False
+    from babel import Locale, UnknownLocaleError  # here: kb search lists folders without importing Babel
+
     try:
         Locale.parse(code.replace("_", "-"), sep="-")
     except (ValueError, UnknownLocaleError):

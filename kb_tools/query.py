@@ -24,10 +24,12 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb_tools.blocks import CJK
-from kb_tools.glossary import Glossary
+
+if TYPE_CHECKING:
+    from kb_tools.glossary import Glossary
 
 Kind = str  # "words" (spaced: a stemmed word is a term) or "bigram" (Chinese, Japanese, Korean: character pairs)
 RUNS = re.compile(f"(?:(?=[{CJK}])[^\\W_])+|[^\\W_{CJK}]+")  # runs of CJK letters (not punctuation), or other words

@@ -15,6 +15,7 @@ import html
 import json
 import logging
 import math
+import os
 import re
 import shutil
 import unicodedata
@@ -36,7 +37,6 @@ from whoosh.analysis import (
 )
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.matching import DisjunctionMaxMatcher, NullMatcher
-from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
 from whoosh.scoring import BM25F, BM25FScorer
 
@@ -66,10 +66,6 @@ Reading = dict[tuple[str, ...], list[tuple[str, float]]]  # field group -> (term
 BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.0, "title_src": 4.0, "headings_src": 2.0, "body_src": 1.0}
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _FUZZY_MAX = 24  # characters: a longer "word" is no typo, and its fuzzy automaton costs seconds
-# The plain parser, for queries the full syntax cannot read: words only, no operators, fields, groups or wildcards.
-_SYNTAX = (plugins.OperatorsPlugin, plugins.GroupPlugin, plugins.FieldsPlugin, plugins.WildcardPlugin,
-           plugins.PhrasePlugin, plugins.RangePlugin, plugins.BoostPlugin, plugins.EveryPlugin,
-           plugins.SingleQuotePlugin)
 _MARKUP = re.compile(r"[*_`#>|]+|\{:?\s*#[\w-]+[^}]*\}")
 
 
@@ -286,25 +282,28 @@ def sources_fingerprint(settings: Settings) -> str:
     Every language's files, locales/ (glossary, categories, memory), search/ (synonyms, stop words),
     the config file, and git's log of HEAD (stale pages are shown from older versions git keeps).
     It costs a listing of those folders, not a reading of the files: kb search compares it with
-    the one the index was made from, and scans the help center only when they differ.
+    the one the index was made from, and scans the help center only when they differ. Names are
+    relative to the root: the same help center reached by another path (--config a/mkdocs.yml from
+    elsewhere) has the same fingerprint.
     """
     root = settings.root
     folders = [*Layout(settings).every_folder(), root / "locales", root / "search", query.DATA]
     lines = []
     for folder in dict.fromkeys(folders):
+        name = os.path.relpath(folder, root)
         for entry, rel in walk_folder(folder):
             try:
                 stat = entry.stat()
             except OSError:
                 continue
-            lines.append(f"{folder}/{rel}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            lines.append(f"{name}/{rel}\0{stat.st_size}\0{stat.st_mtime_ns}")
     for path in (settings.config_file, root / ".git" / "logs" / "HEAD"):
         if path is not None:
             try:
                 stat = path.stat()
             except OSError:
                 continue
-            lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            lines.append(f"{os.path.relpath(path, root)}\0{stat.st_size}\0{stat.st_mtime_ns}")
     lines.sort()
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -460,10 +459,9 @@ class Searcher:
         self.root, self.lang = root, lang
         self.ix = index.open_dir(str(folder))
         self.searcher = self.ix.searcher(weighting=Boosted())
-        self.parser = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
-        self.plain = MultifieldParser(list(self.FIELDS), self.ix.schema, group=OrGroup.factory(0.9))
-        for plugin in _SYNTAX:
-            self.plain.remove_plugin_class(plugin)
+        # Read once: Whoosh's Index.schema reads and unpickles the table of segments at every use, and a
+        # schema read anew has new analyzers, whose stemmers have forgotten the words they stemmed.
+        self.schema = self.ix.schema
         try:
             data = json.loads((folder / RULES).read_text(encoding="utf-8"))
             self.rules = query.Rules.from_json(data)
@@ -494,7 +492,7 @@ class Searcher:
         terms = []
         reader = self.searcher.reader()
         words = "words" if fields == OWN else "words_src"
-        for token in self.ix.schema[fields[0]].analyzer(query.spaced(text), keeporiginal=True):
+        for token in self.schema[fields[0]].analyzer(query.spaced(text), keeporiginal=True):
             word = token.original.lower()
             if (words, word) in reader:  # a word of the articles: its term as the index made it
                 terms.append(token.text)
@@ -595,11 +593,21 @@ class Searcher:
         return Or(parts, boost=1 / size) if alternative and size > 1 else Or(parts)
 
     def _parse(self, text: str) -> Query:
+        # Whoosh's query parser, made here: only a query with quotes needs it, and importing it is
+        # a good part of a kb search process's start-up.
+        from whoosh.qparser import MultifieldParser, OrGroup, plugins
+
+        parser = MultifieldParser(list(self.FIELDS), self.schema, group=OrGroup.factory(0.9))
         try:
-            return self.parser.parse(text)
+            return parser.parse(text)
         except Exception:  # Whoosh's parser trips on some operator soups ("NOT NOT x"): read them as plain words
             log.debug("query %r read as plain words", text, exc_info=True)
-            return self.plain.parse(text)
+            # words only, no operators, fields, groups or wildcards
+            for plugin in (plugins.OperatorsPlugin, plugins.GroupPlugin, plugins.FieldsPlugin, plugins.WildcardPlugin,
+                           plugins.PhrasePlugin, plugins.RangePlugin, plugins.BoostPlugin, plugins.EveryPlugin,
+                           plugins.SingleQuotePlugin):
+                parser.remove_plugin_class(plugin)
+            return parser.parse(text)
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Ranked results, ties by path (as the browser ranks); spaced languages forgive a typo or two."""
@@ -627,7 +635,7 @@ class Searcher:
     def _fuzzy(self, text: str) -> Query | None:
         terms = []
         for field in OWN:
-            for token in self.ix.schema[field].analyzer(text):
+            for token in self.schema[field].analyzer(text):
                 if 4 <= len(token.text) <= _FUZZY_MAX:
                     terms.append(FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2,
                                            prefixlength=1))
@@ -638,7 +646,7 @@ class Searcher:
         body = (result.get("body_src" if fallback else "body") or "").strip()
         title = result.get("title_src" if fallback else "title") or result["path"]
         fields = SRC if fallback else OWN
-        words = marked_words(body, terms, self.ix.schema[fields[0]].analyzer, self.kinds[fields], short)
+        words = marked_words(body, terms, self.schema[fields[0]].analyzer, self.kinds[fields], short)
         return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet(body, words))
 
 
@@ -650,7 +658,11 @@ def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kin
     where the reader typed just those two (short): 提前 and 提供 share a character with 提币, not a pair.
     """
     if kind == "words":
-        return {token.original.lower() for token in analyzer(text, keeporiginal=True) if token.text in terms}
+        # Each distinct word analyzed once (an analyzer reads a word alike wherever it stands), not the
+        # whole article: stemming every word of every hit cost more than the search.
+        tokenizer = analyzer.items[0] if hasattr(analyzer, "items") else analyzer
+        distinct = " ".join(dict.fromkeys(token.text for token in tokenizer(text)))
+        return {token.original.lower() for token in analyzer(distinct, keeporiginal=True) if token.text in terms}
     words = {t for t in terms if not query.is_cjk(t[0])}
     spans: list[list[int]] = []
     for pair, start, end in query.bigram_spans(text.lower()):
