@@ -7,7 +7,8 @@ For each language: the home page, a category page, one article per notice a read
 verify page and the 404 page, on a desktop and on a phone; and the root page and root 404.
 Build first (`kb build`); the site is served on 127.0.0.1 and opened in headless Chromium.
 
-Then the review site (`kb review`, written afresh into a temporary folder): the dashboard, and a
+Then the review site (`kb review`, written afresh into a temporary folder): the dashboard, the
+progress chart `kb status --chart` writes (the help center must be in git), and a
 page of each kind a translator reaches from its grid (a stale article side by side, a missing
 article, an orphan), on a desktop and on a phone. --review-only skips the reader's site.
 """
@@ -18,7 +19,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from kb_tools import config, reader, review, status
+from markupsafe import Markup
+
+from kb_tools import config, progress, reader, review, status
 from kb_tools.browser import Site
 from kb_tools.reader import page_url
 from kb_tools.scan import scan
@@ -50,9 +53,12 @@ def review_pages(root: Path, out: Path) -> dict[str, str]:
     """Write the review site of the help center at root into out; name -> path of the pages worth looking at."""
     settings = config.load(root / "mkdocs.yml")
     center = scan(settings)
-    review.build(center, out)
+    chart = progress.history(settings)  # kb status --chart's picture, as kb review puts it on the dashboard
+    review.build(center, out, chart=Markup(progress.svg(chart)))
+    progress.write(out / "progress.svg", chart)  # shot in a page: Chromium will not screenshot a bare SVG
+    (out / "progress.html").write_text('<!doctype html><body style="margin:0"><img src="progress.svg"></body>')
     report = status.compute(center, settings.targets)
-    pages = {"review-dashboard": ""}
+    pages = {"review-dashboard": "", "progress-chart": "progress.html"}
     wanted = {"review-stale": ("stale-critical", "stale"), "review-missing": ("missing-critical", "missing"),
               "review-orphan": ("orphan",)}
     for name, kinds in wanted.items():
