@@ -18,7 +18,7 @@ each run does, interleaved so machine noise hits every case alike:
 Budget = (plain en + plain zh) / min(L, cores). Targets (PRODUCT.md): cold <= 1.5 x budget, warm <= 1.15 x
 budget, one edit <= 0.15 x warm. Growth: log(t_last / t_first) / log(N_last / N_first), 1 is linear.
 Peak memory: the largest sum of RSS over the build's process tree (its session), sampled from /proc
-every 0.2 s: pool workers' shared pages count once per process, so it overstates what they hold.
+every 0.5 s: pool workers' shared pages count once per process, so it overstates what they hold.
 Page bytes: median and max of the article pages' HTML and each language's whole site, from kb's build.
 Prints a table and writes bench/results/build.json.
 """
@@ -132,7 +132,7 @@ def measure(command: list[str], root: Path) -> tuple[float, int]:
     def sample() -> None:
         while process.poll() is None:
             peak[0] = max(peak[0], _tree_rss(process.pid))
-            time.sleep(0.2)
+            time.sleep(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
