@@ -59,7 +59,8 @@ def build_language(config_file: str, lang: str, site_dir: str,
     try:
         config = load_language_config(config_file, lang, site_dir=site_dir)
         plugin = config.plugins["kb"]
-        plugin.previous = previous
+        # Another plugin may gather every page's content (a search index, a blog): it would miss reused pages.
+        plugin.previous = previous if set(config.plugins) == {"kb"} else None
         mkdocs_build(config)
     except (MkDocsException, OSError, KbError) as exc:
         # MkDocs logs the cause and raises a bare "Aborted with a BuildError!": report the cause.
