@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb_tools import config as config_mod
-from kb_tools import git
+from kb_tools import git, pagecache
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.layout import Layout
@@ -34,9 +34,13 @@ class LanguageBuild:
     outcome: str  # built, skipped, failed
     seconds: float = 0.0
     message: str = ""  # for failed: why; for built: warnings
+    rendered: int = 0  # for built: pages rendered from their Markdown
+    reused: int = 0  # for built: pages whose HTML the previous site already had (kb_tools.pagecache)
+    keys: pagecache.PageKeys | None = None  # for built: what each page was made from, for the next build
 
 
-Builder = Callable[[str, str, str], "LanguageBuild"]
+# (config file, language, site folder, what the previous build left to reuse or None) -> LanguageBuild
+Builder = Callable[[str, str, str, "pagecache.Previous | None"], "LanguageBuild"]
 
 
 def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), force: bool = False, jobs: int = 0,
@@ -46,6 +50,9 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     builder must be a module-level function: it runs in another process. Each language is built
     into a scratch folder that replaces site/<lang>/ only once its build succeeded, and the stamp
     is written after that: a build killed half-way leaves the old site and no stamp of the new one.
+    Unless force, the builder may reuse pages of the old site/<lang>/ whose page keys are the same;
+    the old keys are deleted before the swap and the new ones written after it, so a killed build
+    leaves the old site with its keys, or a site with none (its next build renders every page).
     With part, the languages go to part/<lang>/ instead, with a manifest (PART_MANIFEST) in place of
     the site root: one runner's share of a site that kb merge puts together.
     """
@@ -71,7 +78,9 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     if todo:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             scratch = {lang: scratch_dir(site / lang) for lang in todo}
-            futures = {pool.submit(builder, str(config_file), lang, str(scratch[lang])): lang for lang in todo}
+            previous = {lang: None if force else _previous(settings, lang, site) for lang in todo}
+            futures = {pool.submit(builder, str(config_file), lang, str(scratch[lang]), previous[lang]): lang
+                       for lang in todo}
             for future in as_completed(futures):
                 lang = futures[future]
                 try:
@@ -79,7 +88,11 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 except Exception as exc:  # a crashed worker fails its language alone
                     result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
                 if result.outcome == "built":
+                    keys = _keys_path(settings, lang, site)
+                    keys.unlink(missing_ok=True)
                     swap_dir(scratch[lang], site / lang)
+                    if result.keys is not None:
+                        pagecache.save(keys, result.keys)
                     _write_stamp(settings, lang, site, stamps[lang])
                 else:
                     shutil.rmtree(scratch[lang], ignore_errors=True)  # the old site stays
@@ -103,6 +116,19 @@ def _stamp_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
     if site == settings.site_dir.resolve():
         return settings.root / STAMP_DIR / f"{lang}.stamp"
     return settings.root / STAMP_DIR / f"{lang}-{hashlib.sha256(str(site).encode()).hexdigest()[:12]}.stamp"
+
+
+def _keys_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
+    """Where the page keys of site/<lang>/ are kept: beside its stamp."""
+    return _stamp_path(settings, lang, site).with_suffix(".pages.json")
+
+
+def _previous(settings: config_mod.Settings, lang: str, site: Path) -> pagecache.Previous | None:
+    """What a build of lang may reuse: site/<lang>/ and the keys of its pages (None when it has none)."""
+    keys = pagecache.load(_keys_path(settings, lang, site))
+    if keys is None or not (site / lang).is_dir():
+        return None
+    return pagecache.Previous(str(site / lang), keys)
 
 
 def _read_stamp(settings: config_mod.Settings, lang: str, site: Path) -> str | None:
@@ -133,10 +159,20 @@ def write_part_manifest(settings: config_mod.Settings, part: Path, languages: li
 
 def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     """A hash of everything a language's site is made from: an equal hash means nothing to rebuild."""
-    digest = hashlib.sha256()
     layout = Layout(settings)
     articles = [settings.root / path for other in dict.fromkeys((lang, settings.source_language))
                 for _entry, _rel, path in layout.walk(other)]
+    return _files_hash(settings, lang, articles, with_head=True)
+
+
+def shared_inputs_hash(settings: config_mod.Settings, lang: str) -> str:
+    """A hash of what every page of a language's site is made from, the articles and git's HEAD left out:
+    templates, catalogs, kb's settings and code, snapshots (a part of every page key)."""
+    return _files_hash(settings, lang, [], with_head=False)
+
+
+def _files_hash(settings: config_mod.Settings, lang: str, articles: list[Path], with_head: bool) -> str:
+    digest = hashlib.sha256()
     folders = [settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
                settings.root / "locales" / "snapshots",  # stale pages show the blocks changed since theirs
                settings.root / "search" / "synonyms", settings.root / "search" / "stopwords"]
@@ -150,8 +186,10 @@ def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
             stat = path.stat()
         except OSError:  # a broken symlink: the scan reports it
             continue
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    digest.update(git.head(settings.root).encode())  # stale notices and dates come from git history
+        name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path  # a copy keeps its keys
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    if with_head:
+        digest.update(git.head(settings.root).encode())  # stale notices and dates come from git history
     digest.update(os.environ.get("KB_BUILDER", "mkdocs").encode())  # the builder face that made it
     return digest.hexdigest()
 

@@ -725,7 +725,8 @@ def _build(settings: config.Settings, args: argparse.Namespace) -> int:
         results = build.build(args.config, build_language, args.languages, args.force, args.jobs,
                               on_done=lambda r: progress.advance(task), part=args.site_dir)
     for result in results:
-        detail = f" in {result.seconds:.1f} s" if result.outcome == "built" else ""
+        detail = (f" in {result.seconds:.1f} s: {result.rendered:,} pages rendered, {result.reused:,} reused"
+                  if result.outcome == "built" else "")
         out.print(f"{result.lang}: {result.outcome}{detail}", markup=False)
         if result.message:  # for built: warnings, e.g. an article left out because it cannot be read
             out.print(f"    {result.message}", markup=False)

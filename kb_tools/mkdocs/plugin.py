@@ -11,26 +11,29 @@ import html
 import logging
 import os
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
+import mkdocs
+from jinja2 import ChoiceLoader, DictLoader, Environment
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
-from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from kb_tools import checks, config, edition, i18n, webindex
+from kb_tools import build, checks, config, edition, i18n, pagecache, webindex
 from kb_tools.errors import KbError
 from kb_tools.layout import Layout
 from kb_tools.scan import scan
 
 log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
 FALLBACK = "kb-fallback"  # the Material page status of a page shown in the source language
+REUSED = "kb-reused.html"  # the template of a page whose HTML the previous site has: on_post_page puts that in
 
 
 class _Raw(base.BaseConfigOption[Any]):
@@ -54,11 +57,25 @@ KbPluginConfig.__init_subclass__()  # register the options set above, as a class
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
-    """Publishes docs/<language>/ with fallbacks, notices, translated UI and kb's in-browser search."""
+    """Publishes docs/<language>/ with fallbacks, notices, translated UI and kb's in-browser search.
+
+    Set previous (kb build's runner does) to reuse the pages of the last build that are made from the
+    same inputs (kb_tools.pagecache): after a build, keys holds this build's and rendered and reused count them.
+    """
+
+    previous: pagecache.Previous | None = None
+    keys: pagecache.PageKeys | None = None
+    rendered = 0
+    reused = 0
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Validate the kb options with the core's rules, compute the edition, point MkDocs at it."""
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        self.rendered = self.reused = 0
+        self._contexts: dict[str, dict[str, Any]] = {}  # src path -> the page's kb context
+        self._content_keys: dict[str, str] = {}  # src path -> what its HTML body is made from
+        self._unconverted: dict[str, str] = {}  # src path -> its Markdown, not converted: its content key is as before
+        self._reuse: dict[str, Path] = {}  # src path -> the previous site's HTML of the page, the same page
         docs_root = Path(config.docs_dir)
         try:
             self.settings = config_from(self.root, str(docs_root), dict(self.config), config)
@@ -88,6 +105,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if isinstance(toc, dict) and toc.get("permalink"):
             toc.setdefault("permalink_title", self.edition.gettext(edition.PERMALINK_TITLE))
         config.site_name = html.escape(self.edition.site_name or config.site_name or "")  # text, as titles are
+        # What every page is made from, the articles and git left out: templates, catalogs, settings, code.
+        self._shared = pagecache.digest(build.shared_inputs_hash(self.settings, lang), lang, mkdocs.__version__,
+                                        metadata.version("mkdocs-material"), os.environ.get("KB_BUILDER", "mkdocs"),
+                                        [sorted((p.relative_to(d).as_posix(), p.stat().st_mtime_ns)
+                                                for p in Path(d).rglob("*") if p.is_file())
+                                         for d in config.theme.dirs[:-2]])  # overrides; Material's: its version
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -115,6 +138,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             for asset, path in generated.assets:
                 if files.get_file_from_path(asset) is None:
                     files.append(File.generated(config, asset, abs_src_path=str(path)))
+        # Links are resolved against the site's files: a page converts alike while they are the same.
+        self._files = pagecache.digest(sorted((f.src_uri, f.dest_uri, f.url) for f in files))
         return files
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:
@@ -127,13 +152,48 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 if folder in categories:
                     item.title = categories[folder]
         nav.items.sort(key=lambda item: order.index(_folder(item)) if _folder(item) in order else -1)
+        self._nav = nav
         return nav
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment | None:
         """Our templates' strings come from the Babel catalog of this language."""
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.edition.translations, newstyle=True)  # type: ignore[attr-defined]
+        env.loader = ChoiceLoader([DictLoader({REUSED: "{{ page.url }}"}), env.loader])  # type: ignore[list-item]
+        self._plan_reuse(config, files)
         return env
+
+    def _plan_reuse(self, config: MkDocsConfig, files: Files) -> None:
+        """Once every page is read (titles known): which pages the previous site has, the others converted.
+
+        A page is reused when its page key is the one stored: its content key and the navigation every
+        page shows (titles, urls, levels and the metadata Material shows in it) are as before.
+        """
+        nav = pagecache.digest(_nav_entries(self._nav.items, 0))
+        previous = self.previous.keys.pages if self.previous else {}
+        pages: dict[str, tuple[str, str]] = {}
+        for file in files.documentation_pages():
+            page, src = file.page, file.src_uri
+            if page is None or src not in self._content_keys:
+                continue
+            pages[src] = (self._content_keys[src], pagecache.digest(self._content_keys[src], nav))
+            html_file = self._previous_html(file)
+            if html_file is not None and previous.get(src) == pages[src]:
+                page.meta["template"] = REUSED
+                self._reuse[src] = html_file
+            elif src in self._unconverted:  # its body is as before but the navigation changed: convert it now
+                page.markdown = self._unconverted.pop(src)
+                page.render(config, files)
+                page.content = config.plugins.on_page_content(page.content or "", page=page, config=config,
+                                                              files=files)
+        self.keys = pagecache.PageKeys(nav, pages)
+
+    def _previous_html(self, file: File) -> Path | None:
+        """The HTML the previous site has for file (None without a previous site or that file)."""
+        if self.previous is None:
+            return None
+        path = Path(self.previous.site) / file.dest_uri
+        return path if path.is_file() else None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """The edition's Markdown: source anchors and translated admonition titles for translations."""
@@ -152,17 +212,43 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             del page.meta["template"]
         if rel == "index.md" and self.has_template["home.html"]:
             page.meta.setdefault("template", "home.html")
-        if rel not in self.edition.pages:
-            return markdown
-        if self.edition.badge(rel):
-            page.meta["status"] = FALLBACK
-        return self.edition.markdown(rel, markdown)
+        if rel in self.edition.pages:
+            if self.edition.badge(rel):
+                page.meta["status"] = FALLBACK
+            markdown = self.edition.markdown(rel, markdown)
+        return self._convert_or_not(page, markdown, config)
+
+    def _convert_or_not(self, page: Page, markdown: str, config: MkDocsConfig) -> str:
+        """The Markdown to convert: none when the page's HTML body is made from the same inputs as before.
+
+        Not for a page titled by its first heading (the nav needs it), nor when a link to a missing anchor
+        is a warning: the check reads the anchors of converted pages.
+        """
+        src = page.file.src_uri
+        context = self._contexts[src] = self.edition.context(src)
+        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, markdown, page.meta, context)
+        previous = self.previous.keys.pages.get(src) if self.previous else None
+        if (previous and previous[0] == key and "title" in page.meta and self._previous_html(page.file)
+                and config.validation.links.anchors < logging.WARNING):
+            self._unconverted[src] = markdown
+            return ""
+        return markdown
 
     def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
         """What our templates show: notice, fallback language, alternates, dates, contact data."""
-        context["kb"] = self.edition.context(page.file.src_uri)  # type: ignore[typeddict-unknown-key]
+        src = page.file.src_uri
+        context["kb"] = self._contexts.get(src) or self.edition.context(src)  # type: ignore[typeddict-unknown-key]
         return context
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A reused page's HTML is the previous site's; count what was rendered and what reused."""
+        reused = self._reuse.get(page.file.src_uri)
+        if reused is None:
+            self.rendered += 1
+            return output
+        self.reused += 1
+        return reused.read_bytes().decode("utf-8")
 
     def on_template_context(self, context: TemplateContext, /, *, template_name: str,
                             config: MkDocsConfig) -> TemplateContext | None:
@@ -194,6 +280,20 @@ def _file(rel: str, path: Path, config: MkDocsConfig) -> File:
         folder = path.as_posix()[: -len(rel) - 1]
         return File(rel, folder, config.site_dir, config.use_directory_urls)
     return File.generated(config, rel, abs_src_path=str(path))  # a suffixed file: x.zh.md published as x.md
+
+
+def _nav_entries(items: list[Any], level: int) -> list[tuple[Any, ...]]:
+    """What every page's navigation shows of items: titles, urls, levels and the metadata Material reads."""
+    entries: list[tuple[Any, ...]] = []
+    for item in items:
+        if isinstance(item, Page):
+            entries.append(("page", level, item.title, item.url, item.meta, item.is_homepage))
+        elif isinstance(item, Link):
+            entries.append(("link", level, item.title, item.url))
+        else:
+            entries.append(("section", level, item.title))
+            entries.extend(_nav_entries(item.children or [], level + 1))
+    return entries
 
 
 def _folder(item: Any) -> str:

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Any
 
+from kb_tools import pagecache
 from kb_tools.build import LanguageBuild
 from kb_tools.errors import KbError
 
@@ -40,8 +41,9 @@ def choose_builder() -> None:
                       "pip install 'kb-tools[properdocs]'") from None
 
 
-def build_language(config_file: str, lang: str, site_dir: str) -> LanguageBuild:
-    """One MkDocs build of one language (runs in a worker process)."""
+def build_language(config_file: str, lang: str, site_dir: str,
+                   previous: pagecache.Previous | None = None) -> LanguageBuild:
+    """One MkDocs build of one language (runs in a worker process), reusing what it can of previous."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
         choose_builder()
@@ -55,7 +57,11 @@ def build_language(config_file: str, lang: str, site_dir: str) -> LanguageBuild:
         logging.getLogger(logger).addHandler(warnings)
     start = time.perf_counter()
     try:
-        mkdocs_build(load_language_config(config_file, lang, site_dir=site_dir))
+        config = load_language_config(config_file, lang, site_dir=site_dir)
+        plugin = config.plugins["kb"]
+        # Another plugin may gather every page's content (a search index, a blog): it would miss reused pages.
+        plugin.previous = previous if set(config.plugins) == {"kb"} else None
+        mkdocs_build(config)
     except (MkDocsException, OSError, KbError) as exc:
         # MkDocs logs the cause and raises a bare "Aborted with a BuildError!": report the cause.
         errors = [m for level, m in warnings.records if level >= logging.ERROR] or [str(exc)]
@@ -63,7 +69,8 @@ def build_language(config_file: str, lang: str, site_dir: str) -> LanguageBuild:
     finally:
         for logger in LOGGERS:
             logging.getLogger(logger).removeHandler(warnings)
-    return LanguageBuild(lang, "built", time.perf_counter() - start, "\n".join(m for _, m in warnings.records))
+    return LanguageBuild(lang, "built", time.perf_counter() - start, "\n".join(m for _, m in warnings.records),
+                         rendered=plugin.rendered, reused=plugin.reused, keys=plugin.keys)
 
 
 def load_language_config(config_file: str, lang: str, **overrides: Any) -> Any:

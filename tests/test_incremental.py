@@ -1,0 +1,169 @@
+"""kb build after an edit renders only the pages the edit changes, and makes the site a clean build makes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_PARTS, build_site, copy_sample
+
+from kb_tools import build
+
+LANGS = ("en", "zh")  # the source and a translated language: stale notices, fallbacks, translated UI
+ARTICLE = "security/anti-phishing-code.md"  # reviewed in zh: a body edit makes the zh page stale
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample help center built in LANGS, with its site and .kb-cache: what an edit starts from."""
+    root = copy_sample(tmp_path_factory.mktemp("base"))
+    assert [r.outcome for r in build_site(root / "mkdocs.yml", *LANGS)] == ["built"] * len(LANGS)
+    return root
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of the site by its path, the dates in sitemap.xml and its .gz left out (the day each was built)."""
+    result = {}
+    for path in sorted(site.rglob("*")):
+        if path.is_file() and not path.name.startswith("sitemap.xml"):
+            result[path.relative_to(site).as_posix()] = path.read_bytes()
+    for path in site.rglob("sitemap.xml"):
+        result[path.relative_to(site).as_posix()] = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", path.read_bytes())
+    return result
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path}: no {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def body_edit(root: Path) -> None:
+    append(root / "docs/en" / ARTICLE, "\nCheck the code in every e-mail before you click a link in it.\n")
+
+
+def translation_edit(root: Path) -> None:
+    edit(root / "docs/zh" / ARTICLE, "最简单易行的方法", "最简单的方法")  # a reviewer's fix: blocks still aligned
+
+
+def title_change(root: Path) -> None:
+    edit(root / "docs/en" / ARTICLE, "title: ", "title: Renamed: ")
+
+
+def new_article(root: Path) -> None:
+    (root / "docs/en/security/new-article.md").write_text(
+        "---\ntitle: Lock your account\ndescription: Freeze trading and withdrawals at once.\n---\n\n"
+        "Lock your account from **Security** when you think someone else is using it.\n", encoding="utf-8")
+
+
+def deleted_article(root: Path) -> None:
+    for lang in LANGS:
+        (root / "docs" / lang / "security/device-management.md").unlink()
+
+
+def helpcenter_change(root: Path) -> None:
+    edit(root / "locales/helpcenter.yml", "en: Security and 2FA", "en: Security and two-factor authentication")
+
+
+def template_change(root: Path) -> None:
+    edit(root / "overrides/main.html", '<p class="kb-updated">', '<p class="kb-updated kb-updated--edited">')
+
+
+def catalog_change(root: Path) -> None:
+    """A translated UI string changed in zh's catalog, compiled as kb i18n compile does."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po = root / "locales/zh/LC_MESSAGES/messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="zh")
+    message = catalog.get("Related articles")
+    assert message is not None and message.string
+    message.string = "相关文章（已更新）"
+    with (root / "locales/zh/LC_MESSAGES/messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+
+
+def config_change(root: Path) -> None:
+    edit(root / "mkdocs.yml", "site_name: Nimbus Help Center", "site_name: Nimbus Support")
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "body": body_edit, "translation": translation_edit, "title": title_change, "new": new_article,
+    "deleted": deleted_article, "helpcenter": helpcenter_change, "template": template_change,
+    "catalog": catalog_change, "config": config_change,
+}
+
+
+def incremental_and_clean(base: Path, tmp_path: Path, change: Callable[[Path], None]) -> list[build.LanguageBuild]:
+    """Apply change to a copy of base and build it as it is (incremental), and a fresh copy of its sources
+    with no site and no cache (clean); assert the two sites are the same, file by file."""
+    work = tmp_path / "work"
+    shutil.copytree(base, work, symlinks=True)
+    change(work)
+    results = build_site(work / "mkdocs.yml", *LANGS)
+    # A language the change does not touch (zh's catalog, a zh translation) keeps its site: skipped.
+    assert {r.outcome for r in results} <= {"built", "skipped"} and "built" in {r.outcome for r in results}, results
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    for name in SAMPLE_PARTS:  # copytree and copy2 keep modification times: the "last updated" dates
+        (shutil.copytree if (work / name).is_dir() else shutil.copy2)(work / name, clean / name)
+    # The search index as the edited build left it: kb updates it in place and keeps related lists by each
+    # article's own stamp (kb_tools/search.py), so a fresh index ranks a little differently. That cache is
+    # not the page cache under test: with it, a clean build must make the same site byte for byte.
+    shutil.copytree(work / ".kb-cache" / "whoosh", clean / ".kb-cache" / "whoosh")
+    assert [r.outcome for r in build_site(clean / "mkdocs.yml", *LANGS)] == ["built"] * len(LANGS)
+    new, fresh = site_files(work / "site"), site_files(clean / "site")
+    assert sorted(new) == sorted(fresh)
+    assert [path for path in fresh if new[path] != fresh[path]] == []
+    return results
+
+
+@pytest.mark.parametrize("kind", CHANGES)
+def test_an_incremental_build_makes_the_site_a_clean_build_makes(base: Path, tmp_path: Path, kind: str) -> None:
+    incremental_and_clean(base, tmp_path, CHANGES[kind])
+
+
+def test_a_body_edit_renders_only_the_pages_it_changes(base: Path, tmp_path: Path) -> None:
+    results = incremental_and_clean(base, tmp_path, body_edit)
+    pages = {r.lang: r.rendered + r.reused for r in results}
+    # en: the article (maybe a list or two that shows it); zh: its page, stale now, shows the changed block
+    assert all(1 <= r.rendered <= 5 for r in results), [(r.lang, r.rendered, r.reused) for r in results]
+    assert all(r.reused == pages[r.lang] - r.rendered and pages[r.lang] > 30 for r in results)
+
+
+def test_force_renders_every_page(base: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(base, work, symlinks=True)
+    results = build.build(work / "mkdocs.yml", _builder(), ("en",), force=True)
+    assert results[0].reused == 0 and results[0].rendered > 30
+
+
+def _builder() -> build.Builder:
+    from kb_tools.mkdocs.runner import build_language
+
+    return build_language
+
+
+def test_a_build_killed_mid_way_keeps_the_old_site_with_its_keys(base: Path, tmp_path: Path) -> None:
+    from test_killed import count_files, kill_when
+
+    work = tmp_path / "work"
+    shutil.copytree(base, work, symlinks=True)
+    keys = work / build.STAMP_DIR / "en.pages.json"
+    before = site_files(work / "site" / "en"), keys.read_bytes()
+    body_edit(work)
+    kill_when(work, lambda: any(count_files(p) for p in (work / "site").glob(".en.kb-tmp-*")), "build", "--lang", "en")
+    assert (site_files(work / "site" / "en"), keys.read_bytes()) == before
+
+    [result] = build_site(work / "mkdocs.yml", "en")
+    assert result.outcome == "built" and 1 <= result.rendered <= 5
+    page = (work / "site/en" / ARTICLE.replace(".md", "/index.html")).read_text(encoding="utf-8")
+    assert "Check the code in every e-mail before you click a link in it." in page
