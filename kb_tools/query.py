@@ -51,10 +51,12 @@ def is_cjk(char: str) -> bool:
     return bool(re.match(f"[{CJK}]", char))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # Unicode's categories Cc and Cs
+
+
 def normalize(text: str) -> str:
     """The query as both faces read it: NFKC, lowercase, control characters as spaces."""
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
-    return unicodedata.normalize("NFKC", text).lower().strip()
+    return unicodedata.normalize("NFKC", _CONTROL.sub(" ", text)).lower().strip()
 
 
 @dataclass(frozen=True)

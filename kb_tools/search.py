@@ -10,6 +10,7 @@ scored by Boosted; kb_tools/webindex.py serves the same index to the browser.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -221,15 +222,21 @@ def plain_text(text: str) -> str:
 
 def _fields(doc: Document, shown_lang: str, status: str) -> dict[str, Any]:
     """The index fields of doc: its description counts as a heading (a summary, written to be found)."""
-    description = doc.description or ""
-    headings = "\n".join([description, *(plain_text(b.text) for b in doc.blocks if b.kind == "heading")])
-    body = "\n".join(plain_text(b.text) for b in doc.blocks if b.kind != "heading")
-    suffix = "" if doc.lang == shown_lang else "_src"
-    stamp = short_hash("\0".join([doc.path, status, doc.title, str(description), *(b.key for b in doc.blocks)]))
-    fields = {"lang": doc.lang, "status": status, "stamp": stamp, f"title{suffix}": doc.title,
+    blocks = tuple((b.kind, b.text, b.key) for b in doc.blocks)
+    return dict(_fields_of(doc.path, doc.lang, shown_lang, status, doc.title, str(doc.description or ""), blocks))
+
+
+@functools.lru_cache(maxsize=50_000)  # a build asks for each article's fields three times (edition, index, site)
+def _fields_of(path: str, lang: str, shown_lang: str, status: str, title: str, description: str,
+               blocks: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
+    headings = "\n".join([description, *(plain_text(text) for kind, text, _ in blocks if kind == "heading")])
+    body = "\n".join(plain_text(text) for kind, text, _ in blocks if kind != "heading")
+    suffix = "" if lang == shown_lang else "_src"
+    stamp = short_hash("\0".join([path, status, title, description, *(key for _, _, key in blocks)]))
+    fields = {"lang": lang, "status": status, "stamp": stamp, f"title{suffix}": title,
               f"headings{suffix}": headings, f"body{suffix}": body}
-    if query.kind(doc.lang) == "words":
-        text = query.normalize(f"{doc.title}\n{headings}\n{body}")
+    if query.kind(lang) == "words":
+        text = query.normalize(f"{title}\n{headings}\n{body}")
         fields[f"words{suffix}"] = " ".join(sorted(set(query.WORD.findall(text))))
     return fields
 
