@@ -19,18 +19,21 @@ the browser read the same terms with the same scores, so they rank alike.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import whoosh
 from whoosh import index
 from whoosh.analysis import Analyzer, StopFilter
 from whoosh.scoring import bm25
 
 from kb_tools import i18n, query, reader, search
 from kb_tools.blocks import CJK, slugify
+from kb_tools.cache import CACHE_DIR, Memo
 from kb_tools.edition import Edition
 from kb_tools.i18n import N_
 
@@ -66,7 +69,15 @@ def write(edition: Edition, site_dir: Path) -> Path:
     try:
         with ix.searcher() as searcher:
             analyzers = {space: ix.schema[fields[0]].analyzer for space, fields in SPACES.items()}
-            postings, frequencies = _postings(searcher, documents, ids, analyzers)
+            # Each article's terms, kept between builds: a build after one edit analyses one article.
+            # The analysers are search.analyzer's for lang and the source language, in this Whoosh.
+            analysers_id = f"{center.settings.source_language} whoosh {whoosh.versionstring()}"
+            analysed = Memo(center.settings.root / CACHE_DIR, f"terms-{lang}", (Path(__file__), Path(search.__file__)),
+                            analysers_id)
+            if analysed.saved_context != analysed.context:
+                analysed.drop(lambda _key: True)
+            postings, frequencies = _postings(searcher, documents, ids, analyzers, analysed)
+            analysed.save(prune=True)
             count = searcher.doc_count_all()
             surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space]) for space, field in WORDS.items()}
     finally:
@@ -120,7 +131,7 @@ Scores = dict[str, dict[str, dict[int, float]]]  # space -> term -> document id 
 
 
 def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str, int],
-              analyzers: dict[str, Analyzer]) -> tuple[Scores, dict[str, dict[str, int]]]:
+              analyzers: dict[str, Analyzer], memo: Memo) -> tuple[Scores, dict[str, dict[str, int]]]:
     """space -> term -> document id -> the term's score there, as kb search scores it; and each term's frequency.
 
     The score is search.Boosted's, from the statistics Whoosh scores with (its article count, each
@@ -142,7 +153,12 @@ def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str
         terms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         for rel, fields_of in documents.items():
             for field in fields:
-                counts = Counter(token.text for token in analyzers[space](fields_of.get(field) or ""))
+                text = fields_of.get(field) or ""
+                key = (field, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+                counts = memo.get(key)
+                if counts is None:
+                    counts = Counter(token.text for token in analyzers[space](text))
+                    memo.put(key, counts)
                 if not counts:
                     continue
                 length = reader.doc_field_length(numbers[rel], field, 1)
