@@ -21,7 +21,7 @@ from kb_tools.model import Document, HelpCenter, TranslationInfo, TranslationSta
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CACHE_DIR", "read_document", "scan"]
+__all__ = ["CACHE_DIR", "content_hash", "read_document", "scan"]
 
 
 def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, blocks: bool = True) -> Document:
@@ -80,8 +80,13 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, 
         meta.get("critical") is True, meta.get("machine_translation") is not False, translation,
         str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"),
         frontmatter.key_line(split, "template") if meta.get("template") else 0, parsed,
-        hashlib.blake2b(data, digest_size=16).hexdigest(),
+        content_hash(data),
     )
+
+
+def content_hash(data: bytes) -> str:
+    """The hash of a file's bytes that derived results (QA, stale explanations) are kept by."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # Bounds on what is handed to Python-Markdown, far above what an article needs and below where it
@@ -96,6 +101,8 @@ MAX_INDENT = 400  # columns of indentation: 100 nested lists
 
 def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
     """(line, message, fix) where the body nests deeper than Python-Markdown can read in reasonable time."""
+    if not _MAY_BE_DEEP.search(body) and body.count("[") <= MAX_OPEN_BRACKETS:
+        return None  # the line by line reading below would find nothing: most bodies stop here
     open_brackets = 0
     for number, line in enumerate(body.split("\n"), start=first_line):
         if not line.strip():
@@ -124,6 +131,12 @@ def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
 
 
 _MARK_RUN = re.compile(rf"\*{{{MAX_MARK_RUN + 1},}}|_{{{MAX_MARK_RUN + 1},}}")
+# What any limit above needs somewhere in the body: a long run of marks, a line starting with more
+# quote marks (> between spaces and tabs), or with over 100 whitespace characters (a tab is at most
+# 4 columns: 400 columns take more). \s is str.isspace, what lstrip() strips.
+_MAY_BE_DEEP = re.compile(
+    rf"\*{{{MAX_MARK_RUN + 1},}}|_{{{MAX_MARK_RUN + 1},}}|^[ \t]*(?:>[ \t]*){{{MAX_QUOTE_DEPTH + 1}}}"
+    rf"|^\s{{{MAX_INDENT // 4 + 1},}}", re.MULTILINE)
 
 
 def _translation_info(block: dict[str, Any]) -> TranslationInfo:
@@ -179,7 +192,9 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                 problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
                 continue
             fresh[path] = (stamp, document)
-            docs[lang][rel] = document if blocks else document.without_blocks()
+            # A source read now keeps its blocks: stale explanations need them (a cached one comes without).
+            docs[lang][rel] = document.without_blocks() if not blocks and document.parsed and not is_source \
+                else document
     problems += files.problems()
     cache.update(fresh)
     edits, edit_problems = editorial.load(settings.root)

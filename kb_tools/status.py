@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -173,12 +172,8 @@ def _memo_key(center: HelpCenter, source: Document, made_from: str) -> tuple[str
     root = center.settings.root
     through = center.editorial_chain(source.rel, made_from)
     wanted = (made_from, through[-1].after) if through else (made_from,)
-    try:
-        data = hashlib.sha256((root / source.path).read_bytes()).hexdigest()
-    except OSError:
-        data = ""
     kept = "".join("1" if snapshots.path_for(root, digest).is_file() else "0" for digest in wanted)
-    return (source.path, *wanted, data, kept)
+    return (source.path, *wanted, source.content_hash, kept)  # the hash of the bytes the scan read
 
 
 def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: dict[str, Any]) -> dict[str, Any]:
