@@ -106,7 +106,11 @@ MAX_INDENT = 400  # columns of indentation: 100 nested lists
 def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
     """(line, message, fix) where the body nests deeper than Python-Markdown can read in reasonable time."""
     if not _MAY_BE_DEEP.search(body) and body.count("[") <= MAX_OPEN_BRACKETS:
-        return None  # the line by line reading below would find nothing: most bodies stop here
+        return None  # the line by line reading would find nothing: most bodies stop here
+    return _too_deep_lines(body, first_line)
+
+
+def _too_deep_lines(body: str, first_line: int) -> tuple[int, str, str] | None:
     open_brackets = 0
     for number, line in enumerate(body.split("\n"), start=first_line):
         if not line.strip():
