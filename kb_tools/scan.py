@@ -13,7 +13,7 @@ import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kb_tools import editorial, frontmatter
 from kb_tools.blocks import split_blocks
@@ -207,9 +207,10 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
             del docs[lang][rel]
         else:
             docs[lang][rel] = read
-    found = {lang: {rel: doc for rel, doc in ds.items() if doc is not None} for lang, ds in docs.items()}
-    cache.update({doc.path: (stamps[doc.path], doc) for ds in found.values() for doc in ds.values()})
-    if not blocks:  # a source read now keeps its blocks: stale explanations need them (a cached one comes without)
+    found = cast(dict[str, dict[str, Document]], docs)  # every None is now a document, or gone with a problem
+    if todo or stamps.keys() != cache.entries.keys():
+        cache.update({doc.path: (stamps[doc.path], doc) for ds in found.values() for doc in ds.values()})
+    if todo and not blocks:  # a source read now keeps its blocks for stale explanations (a cached one has none)
         source = settings.source_language
         found = {lang: {rel: doc.without_blocks() if doc.parsed and lang != source else doc
                         for rel, doc in ds.items()} for lang, ds in found.items()}

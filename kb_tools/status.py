@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,9 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache:
             made_from = _made_from(center, lang, entry)
             if made_from:
                 changed, date, reasons, blocks = found[entry.rel, made_from]  # type: ignore[misc]
-                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=blocks)
+                # Not dataclasses.replace, which reads the fields anew for each of thousands of entries.
+                entry = Entry(entry.lang, entry.rel, entry.status, entry.critical, entry.path, reasons, changed, date,
+                              blocks)
             explained.append(entry)
         result[lang] = explained
     return result
