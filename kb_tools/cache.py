@@ -36,6 +36,7 @@ _VERSION = hashlib.sha256(b"".join(
 
 
 _FIELDS = tuple(f.name for f in fields(Document) if f.name != "parsed")
+_INFO_FIELDS = tuple(f.name for f in fields(TranslationInfo))
 
 
 def _to_row(doc: Document) -> tuple[Any, ...]:
@@ -45,10 +46,16 @@ def _to_row(doc: Document) -> tuple[Any, ...]:
 
 
 def _from_row(row: tuple[Any, ...]) -> Document:
-    values = dict(zip(_FIELDS, row, strict=True))
+    # As pickle rebuilds a dataclass: the fields set at once, not one frozen __setattr__ at a time
+    # (a warm `kb status` makes tens of thousands of documents, and __init__ was a third of its scan).
+    values = dict(zip(_FIELDS, row, strict=True), parsed=None)
     if values["translation"] is not None:
-        values["translation"] = TranslationInfo(*values["translation"])
-    return Document(**values)
+        info = object.__new__(TranslationInfo)
+        info.__dict__.update(zip(_INFO_FIELDS, values["translation"], strict=True))
+        values["translation"] = info
+    doc = object.__new__(Document)
+    doc.__dict__.update(values)
+    return doc
 
 
 class ScanCache:

@@ -36,12 +36,15 @@ def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
     """Every problem in the help center at the severity its check is set to, sorted by file and line.
 
     A translation's QA against its source is kept in .kb-cache/qa.pickle by the content of both files
-    and of the glossary: a warm run checks again only the pairs where one of them changed.
+    and of the glossary: a warm run checks again only the pairs where one of them changed. Links are
+    checked every run (they depend on every file), from each file's link targets and heading anchors
+    kept in .kb-cache/links.pickle by its content: a warm run needs no file's blocks.
     """
     glossary, problems = glossary_mod.load(center.settings.root)
     problems += center.problems
     src_lang = center.settings.source_language
     memo = _QA(center, glossary, use_cache)
+    facts = _LinkFacts(center, memo, use_cache)
     folders = center.settings.template_folders() if any(d.template for ds in center.docs.values()
                                                          for d in ds.values()) else ()
     for lang, docs in center.docs.items():
@@ -52,11 +55,12 @@ def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
             found = []
             if doc.readable:
                 found += _template(doc, folders)
-                found += _links(center, doc)
+                found += _links(center, doc, facts)
             if lang != src_lang:
                 found = _translation(center, doc, memo, found)
             problems += found
     memo.kept.save(prune=True)
+    facts.kept.save(prune=True)
     return sorted(set(leveled(problems, center.settings.checks)), key=lambda p: (p.path, p.line, p.message))
 
 
@@ -95,6 +99,7 @@ class _QA:
         root, here = center.settings.root, Path(__file__)
         self.center, self.glossary = center, glossary
         self.facts: dict[str, qa.Facts] = {}  # the source blocks' facts, shared by the languages
+        self.read: dict[str, Document] = {}  # documents with their blocks, read once (a source serves every language)
         self.kept = Memo(root / CACHE_DIR if use_cache else None, "qa",
                          (here, here.with_name("qa.py"), here.with_name("glossary.py")))
         try:
@@ -107,10 +112,43 @@ class _QA:
         key = (doc.path, doc.content_hash, source.path, source.content_hash, self.glossary_key, severity)
         found = self.kept.get(key) if doc.content_hash and source.content_hash else None
         if found is None:
-            found = qa.check(self.center.with_blocks(source), self.center.with_blocks(doc), self.glossary, severity,
-                             self.facts)
+            found = qa.check(self.with_blocks(source), self.with_blocks(doc), self.glossary, severity, self.facts)
             self.kept.put(key, found)
         return list(found)
+
+    def with_blocks(self, doc: Document) -> Document:
+        """doc with its blocks: read from disk at most once a run when the scan left them out."""
+        if doc.parsed is not None or not doc.readable:
+            return doc
+        if doc.path not in self.read:
+            self.read[doc.path] = self.center.with_blocks(doc)
+        return self.read[doc.path]
+
+
+_Facts = tuple[tuple[tuple[str, int], ...], frozenset[str]]  # (link target, line) in order; heading anchors
+
+
+class _LinkFacts:
+    """Each file's link targets and heading anchors, kept between runs by the file's content."""
+
+    def __init__(self, center: HelpCenter, reader: _QA, use_cache: bool) -> None:
+        root, here = center.settings.root, Path(__file__)
+        self.reader = reader
+        self.kept = Memo(root / CACHE_DIR if use_cache else None, "links", (here, here.with_name("qa.py")))
+
+    def get(self, doc: Document) -> _Facts:
+        """doc's facts (none for an unreadable file)."""
+        if not doc.readable:
+            return (), frozenset()
+        key = (doc.path, doc.content_hash)
+        found: _Facts | None = self.kept.get(key) if doc.content_hash else None
+        if found is None:
+            blocks = self.reader.with_blocks(doc).blocks
+            found = (tuple((raw, b.line) for b in blocks for raw in qa.link_targets(b)),
+                     frozenset(b.anchor for b in blocks if b.kind == "heading"))
+            if doc.content_hash:
+                self.kept.put(key, found)
+        return found
 
 
 def _translation(center: HelpCenter, doc: Document, memo: _QA, found: list[Problem]) -> list[Problem]:
@@ -167,25 +205,27 @@ def _duplicates(lang: str, docs: dict[str, Document]) -> list[Problem]:
     return found
 
 
-def _links(center: HelpCenter, doc: Document) -> list[Problem]:
+def _links(center: HelpCenter, doc: Document, facts: _LinkFacts) -> list[Problem]:
     """Broken links, anchors and images; a link to an article missing in this language falls back.
 
     A translation's link that its source has too is the source's problem, reported there once.
     """
+    links = facts.get(doc)[0]
+    if not links:
+        return []
     source = center.source(doc.rel) if doc.lang != center.settings.source_language else None
-    theirs = {t for b in source.blocks for t in qa.link_targets(b)} if source is not None and source.readable else set()
+    theirs = {raw for raw, _line in facts.get(source)[0]} if source is not None else set()
     found = []
-    for block in doc.blocks:
-        for raw in qa.link_targets(block):
-            if "://" in raw or raw.startswith(("mailto:", "tel:", "data:")) or raw in theirs:
-                continue
-            problem = _link(center, doc, raw, block.line)
-            if problem is not None:
-                found.append(problem)
+    for raw, line in links:
+        if "://" in raw or raw.startswith(("mailto:", "tel:", "data:")) or raw in theirs:
+            continue
+        problem = _link(center, doc, raw, line, facts)
+        if problem is not None:
+            found.append(problem)
     return found
 
 
-def _link(center: HelpCenter, doc: Document, raw: str, line: int) -> Problem | None:
+def _link(center: HelpCenter, doc: Document, raw: str, line: int, facts: _LinkFacts) -> Problem | None:
     """What is wrong with one link of doc, if anything."""
     src_lang = center.settings.source_language
     target, _, anchor = unquote(raw).partition("#")
@@ -205,7 +245,7 @@ def _link(center: HelpCenter, doc: Document, raw: str, line: int) -> Problem | N
     for rel in candidates:
         if rel.endswith(".md"):
             if center.docs[lang].get(rel) or center.docs[src_lang].get(rel):
-                if anchor and anchor not in _anchors(center, rel, lang):
+                if anchor and anchor not in _anchors(center, rel, lang, facts):
                     return Problem(doc.path, line, f"broken link '{raw}': no heading #{anchor} in {rel}",
                                    "link to an existing heading, or drop the #anchor", "error", "anchors")
                 return None
@@ -254,10 +294,10 @@ def _is_category(center: HelpCenter, lang: str, folder: str) -> bool:
                                                                  *center.docs[center.settings.source_language]))
 
 
-def _anchors(center: HelpCenter, rel: str, lang: str) -> set[str]:
+def _anchors(center: HelpCenter, rel: str, lang: str, facts: _LinkFacts) -> frozenset[str]:
     """Anchors readers can link to: translated headings keep their source heading's anchor."""
     doc = center.source(rel) or center.docs[lang].get(rel)
-    return {b.anchor for b in doc.blocks if b.kind == "heading"} if doc else set()
+    return facts.get(doc)[1] if doc else frozenset()
 
 
 @dataclass(frozen=True)

@@ -283,7 +283,7 @@ def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import checks
     from kb_tools.scan import scan
 
-    center = scan(settings)
+    center = scan(settings, blocks=args.search)  # the checks read blocks only of what changed
     problems = checks.check(center)
     if args.search:
         problems += _golden(center, args.no_browser, args.min_recall)

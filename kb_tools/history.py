@@ -14,7 +14,7 @@ from kb_tools import snapshots
 from kb_tools.blocks import Block
 from kb_tools.git import Git
 from kb_tools.model import Document
-from kb_tools.scan import read_document
+from kb_tools.scan import content_hash, read_document
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ def find_version(git: Git, source: Document, wanted_hash: str) -> SourceVersion 
     for commit, date in git.versions(source.path):
         data = git.read(commit, source.path)
         if data is not None:
-            old = read_document(source.path, source.lang, source.rel, data, is_source=True)
+            # The version committed last is often the file as it is: read once, not twice.
+            same = source.parsed is not None and content_hash(data) == source.content_hash
+            old = source if same else read_document(source.path, source.lang, source.rel, data, is_source=True)
             if old.source_hash == wanted_hash:
                 return SourceVersion(commit, kept or old, changed_on)
         changed_on = date

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import itertools
 import logging
+import multiprocessing
 import os
 import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kb_tools import editorial, frontmatter
 from kb_tools.blocks import split_blocks
@@ -21,7 +25,7 @@ from kb_tools.model import Document, HelpCenter, TranslationInfo, TranslationSta
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CACHE_DIR", "read_document", "scan"]
+__all__ = ["CACHE_DIR", "content_hash", "read_document", "scan"]
 
 
 def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, blocks: bool = True) -> Document:
@@ -80,8 +84,13 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, 
         meta.get("critical") is True, meta.get("machine_translation") is not False, translation,
         str(meta.get("template") or ""), tuple(problems), digest, frontmatter.key_line(split, "title"),
         frontmatter.key_line(split, "template") if meta.get("template") else 0, parsed,
-        hashlib.blake2b(data, digest_size=16).hexdigest(),
+        content_hash(data),
     )
+
+
+def content_hash(data: bytes) -> str:
+    """The hash of a file's bytes that derived results (QA, stale explanations) are kept by."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # Bounds on what is handed to Python-Markdown, far above what an article needs and below where it
@@ -96,6 +105,12 @@ MAX_INDENT = 400  # columns of indentation: 100 nested lists
 
 def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
     """(line, message, fix) where the body nests deeper than Python-Markdown can read in reasonable time."""
+    if not _MAY_BE_DEEP.search(body) and body.count("[") <= MAX_OPEN_BRACKETS:
+        return None  # the line by line reading would find nothing: most bodies stop here
+    return _too_deep_lines(body, first_line)
+
+
+def _too_deep_lines(body: str, first_line: int) -> tuple[int, str, str] | None:
     open_brackets = 0
     for number, line in enumerate(body.split("\n"), start=first_line):
         if not line.strip():
@@ -124,6 +139,12 @@ def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
 
 
 _MARK_RUN = re.compile(rf"\*{{{MAX_MARK_RUN + 1},}}|_{{{MAX_MARK_RUN + 1},}}")
+# What any limit above needs somewhere in the body: a long run of marks, a line starting with more
+# quote marks (> between spaces and tabs), or with over 100 whitespace characters (a tab is at most
+# 4 columns: 400 columns take more). \s is str.isspace, what lstrip() strips.
+_MAY_BE_DEEP = re.compile(
+    rf"\*{{{MAX_MARK_RUN + 1},}}|_{{{MAX_MARK_RUN + 1},}}|^[ \t]*(?:>[ \t]*){{{MAX_QUOTE_DEPTH + 1}}}"
+    rf"|^\s{{{MAX_INDENT // 4 + 1},}}", re.MULTILINE)
 
 
 def _translation_info(block: dict[str, Any]) -> TranslationInfo:
@@ -143,13 +164,15 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
     """Read every language's files, where the layout keeps them; unchanged files come from the cache.
 
     With blocks=False documents come without their blocks, which is all `kb status` needs:
-    the blocks are most of the cache, and loading them would cost most of its time.
+    the blocks are most of the cache, and loading them would cost most of its time. Many files to
+    read (a cold cache) are read by one process a core.
     """
     cache = ScanCache(settings.root / CACHE_DIR if use_cache else None)
-    fresh: dict[str, tuple[Stamp, Document]] = {}
-    docs: dict[str, dict[str, Document]] = {}
+    stamps: dict[str, Stamp] = {}
+    docs: dict[str, dict[str, Document | None]] = {}
     assets: dict[str, dict[str, str]] = {}
-    problems: list[Problem] = []
+    problems: list[Problem | None] = []  # None: the place of a read's problem, if it has one
+    todo: list[_File] = []  # files the cache does not have, read after the walk
     files = Layout(settings)
     top = files.top.resolve()
     for lang in settings.languages:
@@ -170,20 +193,59 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
                 continue
             try:
                 stat = entry.stat()
-                stamp = (stat.st_mtime_ns, stat.st_size, is_source)
-                document = cache.get(path, stamp, blocks)
-                if document is None:
-                    with open(entry.path, "rb") as handle:
-                        document = read_document(path, lang, rel, handle.read(), is_source, blocks)
             except OSError as exc:
                 problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
                 continue
-            fresh[path] = (stamp, document)
-            docs[lang][rel] = document if blocks else document.without_blocks()
-    problems += files.problems()
-    cache.update(fresh)
+            stamps[path] = (stat.st_mtime_ns, stat.st_size, is_source)
+            docs[lang][rel] = cache.get(path, stamps[path], blocks)
+            if docs[lang][rel] is None:
+                todo.append((path, lang, rel, entry.path, is_source, len(problems)))
+                problems.append(None)
+    for (path, lang, rel, _file, _is_source, slot), read in zip(todo, _read_all(todo, blocks), strict=True):
+        if isinstance(read, str):
+            problems[slot] = Problem(path, 1, f"cannot be read ({read})", "fix the file or remove it")
+            del docs[lang][rel]
+        else:
+            docs[lang][rel] = read
+    found = cast(dict[str, dict[str, Document]], docs)  # every None is now a document, or gone with a problem
+    if todo or stamps.keys() != cache.entries.keys():
+        cache.update({doc.path: (stamps[doc.path], doc) for ds in found.values() for doc in ds.values()})
+    if todo and not blocks:  # a source read now keeps its blocks for stale explanations (a cached one has none)
+        source = settings.source_language
+        found = {lang: {rel: doc.without_blocks() if doc.parsed and lang != source else doc
+                        for rel, doc in ds.items()} for lang, ds in found.items()}
     edits, edit_problems = editorial.load(settings.root)
-    return HelpCenter(settings, docs, assets, problems + edit_problems, edits)
+    kept = [p for p in problems if p is not None] + files.problems()
+    return HelpCenter(settings, found, assets, kept + edit_problems, edits)
+
+
+_File = tuple[str, str, str, str, bool, int]  # path, lang, rel, file to open, is_source, its problem's place
+PARALLEL_FROM = 1000  # files to read: fewer are read in this process (a worker costs more than it saves)
+
+
+def _read_all(todo: list[_File], blocks: bool) -> list[Document | str]:
+    """Each file's document, or why it cannot be read; many files by one process a core."""
+    workers = min(os.cpu_count() or 1, len(todo) // (PARALLEL_FROM // 2))
+    # Only from a process without threads: a fork copies no thread, and a lock another one held stays held.
+    if workers < 2 or threading.active_count() > 1 or multiprocessing.current_process().daemon:
+        return _read(todo, blocks)
+    size = -(-len(todo) // (workers * 4))  # a few chunks a worker, so that a slow one does not hold the rest
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = pool.map(_read, [todo[i : i + size] for i in range(0, len(todo), size)], itertools.repeat(blocks))
+        return [read for part in parts for read in part]
+
+
+def _read(todo: list[_File], blocks: bool) -> list[Document | str]:
+    found: list[Document | str] = []
+    for path, lang, rel, file, is_source, _slot in todo:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            found.append(exc.strerror or str(exc))
+            continue
+        found.append(read_document(path, lang, rel, data, is_source, blocks))
+    return found
 
 
 def _refused_symlink(link: Path, docs_root: Path) -> tuple[str, str] | None:

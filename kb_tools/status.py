@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +120,9 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache:
             made_from = _made_from(center, lang, entry)
             if made_from:
                 changed, date, reasons, blocks = found[entry.rel, made_from]  # type: ignore[misc]
-                entry = replace(entry, changes=changed, source_changed_on=date, reasons=reasons, made_from=blocks)
+                # Not dataclasses.replace, which reads the fields anew for each of thousands of entries.
+                entry = Entry(entry.lang, entry.rel, entry.status, entry.critical, entry.path, reasons, changed, date,
+                              blocks)
             explained.append(entry)
         result[lang] = explained
     return result
@@ -173,12 +174,8 @@ def _memo_key(center: HelpCenter, source: Document, made_from: str) -> tuple[str
     root = center.settings.root
     through = center.editorial_chain(source.rel, made_from)
     wanted = (made_from, through[-1].after) if through else (made_from,)
-    try:
-        data = hashlib.sha256((root / source.path).read_bytes()).hexdigest()
-    except OSError:
-        data = ""
     kept = "".join("1" if snapshots.path_for(root, digest).is_file() else "0" for digest in wanted)
-    return (source.path, *wanted, data, kept)
+    return (source.path, *wanted, source.content_hash, kept)  # the hash of the bytes the scan read
 
 
 def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: dict[str, Any]) -> dict[str, Any]:
