@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -16,9 +17,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from kb_tools import glossary as glossary_mod
-from kb_tools import qa
+from kb_tools import locale_data, qa, verify
 from kb_tools.cache import CACHE_DIR, Memo
-from kb_tools.errors import Problem, Severity
+from kb_tools.errors import ConfigError, Problem, Severity
 from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter
 from kb_tools.status import entry_for
@@ -42,9 +43,11 @@ def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
     """
     glossary, problems = glossary_mod.load(center.settings.root)
     problems += center.problems
+    found, official = _helpcenter(center)
+    problems += found
     src_lang = center.settings.source_language
     memo = _QA(center, glossary, use_cache)
-    facts = _LinkFacts(center, memo, use_cache)
+    facts = _LinkFacts(center, memo, use_cache, official)
     folders = center.settings.template_folders() if any(d.template for ds in center.docs.values()
                                                          for d in ds.values()) else ()
     for lang, docs in center.docs.items():
@@ -62,6 +65,29 @@ def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
     memo.kept.save(prune=True)
     facts.kept.save(prune=True)
     return sorted(set(leveled(problems, center.settings.checks)), key=lambda p: (p.path, p.line, p.message))
+
+
+def _helpcenter(center: HelpCenter) -> tuple[list[Problem], bool]:
+    """locales/helpcenter.yml as every build reads it: what would stop the builds, and promoted articles
+    that are not articles (the home would leave them out); and whether it lists official channels."""
+    settings = center.settings
+    try:
+        data = locale_data.load(settings.root, settings.source_language, settings.source_language)
+    except ConfigError as exc:
+        found = []
+        for text in str(exc).splitlines():  # path:line: what is wrong: how to fix
+            where = re.match(r"(.+?):(\d+): (.*)", text)
+            path, line, rest = where.groups() if where else (locale_data.HELPCENTER_FILE, "1", text)
+            message, _, fix = rest.rpartition(": ")
+            found.append(Problem(path, int(line), message or fix, fix if message else "fix it", "error"))
+        return found, False
+    articles = center.docs[settings.source_language]
+    return [Problem(locale_data.HELPCENTER_FILE, locale_data.line(settings.root / locale_data.HELPCENTER_FILE,
+                                                                  "promoted", i),
+                    f"promoted: {rel!r} is not an article, so the home leaves it out",
+                    f"write an article's path as its links do, e.g. account/log-in.md for "
+                    f"{Layout(settings).path(settings.source_language, 'account/log-in.md')}", "error", "links")
+            for i, rel in enumerate(data.promoted) if rel not in articles], bool(data.official)
 
 
 def leveled(problems: Iterable[Problem], levels: dict[str, str]) -> list[Problem]:
@@ -131,9 +157,10 @@ _Facts = tuple[tuple[tuple[str, int], ...], frozenset[str]]  # (link target, lin
 class _LinkFacts:
     """Each file's link targets and heading anchors, kept between runs by the file's content."""
 
-    def __init__(self, center: HelpCenter, reader: _QA, use_cache: bool) -> None:
+    def __init__(self, center: HelpCenter, reader: _QA, use_cache: bool, official: bool) -> None:
         root, here = center.settings.root, Path(__file__)
         self.reader = reader
+        self.official = official  # the site has the verify page
         self.kept = Memo(root / CACHE_DIR if use_cache else None, "links", (here, here.with_name("qa.py")))
 
     def get(self, doc: Document) -> _Facts:
@@ -251,6 +278,8 @@ def _link(center: HelpCenter, doc: Document, raw: str, line: int, facts: _LinkFa
                 return None
             if rel.endswith("index.md") and _is_category(center, lang, rel[: -len("index.md")]):
                 return None  # a category page: kb writes it for every folder of articles
+            if rel == verify.PAGE and facts.official:
+                return None  # the verify page: kb writes it when helpcenter.yml lists official channels
         elif rel in center.assets[lang] or rel in center.assets[src_lang]:
             return None
     files = Layout(center.settings)

@@ -202,6 +202,8 @@ _STYLES = {"invalid": "bold red", "stale": "yellow", "machine": "cyan", "untrack
 def _console(color: str) -> Console:
     """Where kb status prints its table: stdout, coloured on a terminal (auto: asked now, FORCE_COLOR and
     NO_COLOR included) or as asked."""
+    from rich.console import Console
+
     if color == "auto":
         return Console(highlight=False, soft_wrap=True)
     return Console(highlight=False, soft_wrap=True, force_terminal=color == "always",

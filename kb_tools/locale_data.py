@@ -113,10 +113,15 @@ def _lines(path: Path) -> list[int]:
 
 
 def _where(path: Path, *keys: str | int) -> str:
-    """helpcenter.yml:LINE: key.path[i] of the value at keys (the line of the nearest enclosing one found)."""
+    """helpcenter.yml:LINE: key.path[i] of the value at keys."""
     name = "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in keys).lstrip(".")
+    return f"{HELPCENTER_FILE}:{line(path, *keys)}: {name}"
+
+
+def line(path: Path, *keys: str | int) -> int:
+    """The line of the value at keys in the YAML file path (of the nearest enclosing one found)."""
     node = yaml.compose(path.read_text(encoding="utf-8-sig"))
-    line = 1
+    found = 1
     for key in keys:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if k.value == str(key)), None)
@@ -126,5 +131,5 @@ def _where(path: Path, *keys: str | int) -> str:
             node = None
         if node is None:
             break
-        line = node.start_mark.line + 1
-    return f"{HELPCENTER_FILE}:{line}: {name}"
+        found = node.start_mark.line + 1
+    return found
