@@ -5,13 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
-import itertools
 import logging
-import multiprocessing
 import os
 import re
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
@@ -164,8 +160,7 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
     """Read every language's files, where the layout keeps them; unchanged files come from the cache.
 
     With blocks=False documents come without their blocks, which is all `kb status` needs:
-    the blocks are most of the cache, and loading them would cost most of its time. Many files to
-    read (a cold cache) are read by one process a core.
+    the blocks are most of the cache, and loading them would cost most of its time.
     """
     cache = ScanCache(settings.root / CACHE_DIR if use_cache else None)
     stamps: dict[str, Stamp] = {}
@@ -201,7 +196,7 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
             if docs[lang][rel] is None:
                 todo.append((path, lang, rel, entry.path, is_source, len(problems)))
                 problems.append(None)
-    for (path, lang, rel, _file, _is_source, slot), read in zip(todo, _read_all(todo, blocks), strict=True):
+    for (path, lang, rel, _file, _is_source, slot), read in zip(todo, _read(todo, blocks), strict=True):
         if isinstance(read, str):
             problems[slot] = Problem(path, 1, f"cannot be read ({read})", "fix the file or remove it")
             del docs[lang][rel]
@@ -220,22 +215,10 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True) -> Hel
 
 
 _File = tuple[str, str, str, str, bool, int]  # path, lang, rel, file to open, is_source, its problem's place
-PARALLEL_FROM = 1000  # files to read: fewer are read in this process (a worker costs more than it saves)
-
-
-def _read_all(todo: list[_File], blocks: bool) -> list[Document | str]:
-    """Each file's document, or why it cannot be read; many files by one process a core."""
-    workers = min(os.cpu_count() or 1, len(todo) // (PARALLEL_FROM // 2))
-    # Only from a process without threads: a fork copies no thread, and a lock another one held stays held.
-    if workers < 2 or threading.active_count() > 1 or multiprocessing.current_process().daemon:
-        return _read(todo, blocks)
-    size = -(-len(todo) // (workers * 4))  # a few chunks a worker, so that a slow one does not hold the rest
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = pool.map(_read, [todo[i : i + size] for i in range(0, len(todo), size)], itertools.repeat(blocks))
-        return [read for part in parts for read in part]
 
 
 def _read(todo: list[_File], blocks: bool) -> list[Document | str]:
+    """Each file's document, or why it cannot be read."""
     found: list[Document | str] = []
     for path, lang, rel, file, is_source, _slot in todo:
         try:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from conftest import RunKb, article, hash_of, translation, write_kb
@@ -29,47 +25,6 @@ def test_the_nesting_regex_lets_through_only_bodies_the_line_walk_finds_nothing_
             assert scan_mod._too_deep(text, 3) == scan_mod._too_deep_lines(text, 3), text[:80]
             tripped += scan_mod._too_deep_lines(text, 3) is not None
     assert tripped >= 20  # the cases above the limits do trip it
-
-
-SCRIPT = textwrap.dedent("""
-    import json, sys
-    from concurrent import futures
-    from pathlib import Path
-    from kb_tools import config, scan
-    pools = []
-    class Counted(futures.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(1)
-            super().__init__(*args, **kwargs)
-    scan.ProcessPoolExecutor = Counted
-    scan.PARALLEL_FROM = int(sys.argv[2])
-    center = scan.scan(config.load(Path(sys.argv[1])), use_cache=False, blocks=sys.argv[3] == "blocks")
-    docs = {lang: {rel: repr(doc) for rel, doc in ds.items()} for lang, ds in center.docs.items()}
-    print(json.dumps({"pools": len(pools), "docs": docs, "problems": [str(p) for p in center.problems]}))
-""")
-
-
-def test_a_scan_by_one_process_a_core_reads_what_one_process_reads(tmp_path: Path) -> None:
-    files = {f"docs/en/c{i % 3}/a{i}.md": article(f"A{i}", f"\n## Step {i}\n\n- one\n- two [x](a{i + 1}.md)\n")
-             for i in range(12)}
-    write_kb(tmp_path, files)
-    write_kb(tmp_path, {f"docs/zh/c{i % 3}/a{i}.md":
-                        translation(f"Z{i}", "\n## 步骤\n", hash_of(tmp_path, f"c{i % 3}/a{i}.md"))
-                        for i in range(0, 12, 2)})
-    write_kb(tmp_path, {"docs/zh/bad.md": "---\ntitle: [\n---\n", "docs/en/empty.md": ""})
-
-    def run(parallel_from: int, blocks: str) -> dict[str, object]:
-        out = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "mkdocs.yml"), str(parallel_from), blocks],
-                             check=True, capture_output=True, text=True).stdout
-        return json.loads(out)  # type: ignore[no-any-return]
-
-    for blocks in ("blocks", "no-blocks"):
-        alone, shared = run(10**9, blocks), run(4, blocks)
-        assert alone["pools"] == 0 and shared["pools"] == 1
-        assert alone["docs"] == shared["docs"] and alone["problems"] == shared["problems"]
-        assert "invalid YAML" in alone["docs"]["zh"]["bad.md"] and "empty file" in alone["docs"]["en"]["empty.md"]
-        assert "Block(kind='heading'" in alone["docs"]["en"]["c0/a0.md"]
-        assert ("Block(" in alone["docs"]["zh"]["c0/a0.md"]) == (blocks == "blocks")  # a source keeps its blocks
 
 
 BODY = "\nSee [fees](fees.md#network-fees) and [limits](limits.md#daily).\n\n## Daily\n\nText.\n"
