@@ -19,7 +19,6 @@ the browser read the same terms with the same scores, so they rank alike.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import shutil
 from collections import Counter, defaultdict
@@ -61,7 +60,7 @@ def write(edition: Edition, site_dir: Path) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     (out / "t").mkdir(parents=True)
     (out / "d").mkdir()
-    documents = dict(search.documents(center, lang, plans))
+    documents = {rel: (stamp, fields) for rel, stamp, fields in search.documents(center, lang, plans)}
     ids = {rel: number for number, rel in enumerate(sorted(documents))}
     folder = search.index_dir(center.settings.root, lang)
     rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
@@ -130,7 +129,7 @@ def shard(term: str, shards: int) -> int:
 Scores = dict[str, dict[str, dict[int, float]]]  # space -> term -> document id -> score
 
 
-def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str, int],
+def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], ids: dict[str, int],
               analyzers: dict[str, Analyzer], memo: Memo) -> tuple[Scores, dict[str, dict[str, int]]]:
     """space -> term -> document id -> the term's score there, as kb search scores it; and each term's frequency.
 
@@ -151,13 +150,12 @@ def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str
                      for term in set().union(*per_field.values())}
         idf = {term: search.inverse_frequency(n, count) for term, n in frequency.items()}
         terms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for rel, fields_of in documents.items():
+        for rel, (stamp, fields_of) in documents.items():
             for field in fields:
-                text = fields_of.get(field) or ""
-                key = (field, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+                key = (field, stamp)  # equal stamps, equal fields: an unchanged article's fields are not made
                 counts = memo.get(key)
                 if counts is None:
-                    counts = Counter(token.text for token in analyzers[space](text))
+                    counts = Counter(token.text for token in analyzers[space](fields_of().get(field) or ""))
                     memo.put(key, counts)
                 if not counts:
                     continue
