@@ -19,6 +19,7 @@ the browser read the same terms with the same scores, so they rank alike.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import shutil
 from collections import Counter, defaultdict
@@ -28,12 +29,12 @@ from typing import Any
 import whoosh
 from whoosh import index
 from whoosh.analysis import Analyzer, StopFilter
-from whoosh.scoring import bm25
 
 from kb_tools import i18n, query, reader, search
 from kb_tools.blocks import CJK, slugify
 from kb_tools.cache import CACHE_DIR, Memo
 from kb_tools.edition import Edition
+from kb_tools.fsutil import hard_link
 from kb_tools.i18n import N_
 
 FOLDER = "kb-search"
@@ -51,8 +52,13 @@ SPACES = {"o": search.OWN, "s": search.SRC}  # field groups: the site's language
 WORDS = {"o": "words", "s": "words_src"}  # their articles' words, in spaced languages
 
 
-def write(edition: Edition, site_dir: Path) -> Path:
-    """Write the browser index of an edition into site_dir/kb-search/; returns that folder."""
+def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = None, salt: str = "") -> dict[str, str]:
+    """Write the browser index of an edition into site_dir/kb-search/; returns what each article's file is made from.
+
+    previous: the files of the last build by what each was made from; an article's file made from the
+    same (its page, its file's and its source's bytes, and salt: the code and settings) is linked from
+    there instead of written. The keys returned are by path in the site, for the next build's previous.
+    """
     center, lang = edition.center, edition.lang
     plans = {rel: page.plan for rel, page in edition.pages.items()}
     search.update(center, lang, plans)
@@ -100,8 +106,13 @@ def write(edition: Edition, site_dir: Path) -> Path:
         buckets[shard(term, shards)]["x"][term] = source_term
     for number in range(shards):
         _write_gz(out / "t" / f"{number}.json.gz", buckets[number])
+    written = {}
     for rel, number in ids.items():
-        _write_gz(out / "d" / f"{number}.json.gz", _document(edition, rel))
+        key, name = _document_key(edition, rel, salt), f"d/{number}.json.gz"
+        last = (previous or {}).get(key)
+        if last is None or not hard_link(last, out / name):
+            _write_gz(out / name, _document(edition, rel))
+        written[f"{FOLDER}/{name}"] = key
     names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
     meta = {
         "version": VERSION, "lang": lang, "shards": shards, "documents": len(ids), "count": count, "cjk": CJK,
@@ -113,7 +124,7 @@ def write(edition: Edition, site_dir: Path) -> Path:
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     for asset in ASSETS:
         shutil.copyfile(asset, out / asset.name)
-    return out
+    return written
 
 
 def shard(term: str, shards: int) -> int:
@@ -139,6 +150,7 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
     took minutes for 3,000 Chinese articles.
     """
     reader, weighting = searcher.reader(), search.Boosted()
+    B, K1 = weighting.B, weighting.K1
     count = searcher.doc_count_all()
     numbers = {searcher.stored_fields(number)["path"]: number for number in reader.all_doc_ids()}
     scores: Scores = {}
@@ -161,9 +173,11 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
                     continue
                 length = reader.doc_field_length(numbers[rel], field, 1)
                 mean = searcher.avg_field_length(field) or 1
+                # whoosh.scoring.bm25's arithmetic in its order (the same floats), its length part once per field
+                lengths = K1 * ((1 - B) + B * length / mean)
+                boost, number = search.BOOSTS[field], ids[rel]
                 for term, tf in counts.items():
-                    terms[term][ids[rel]] += bm25(idf[term], tf, length, mean, weighting.B, weighting.K1) * \
-                        search.BOOSTS[field]
+                    terms[term][number] += idf[term] * ((tf * (K1 + 1)) / (tf + lengths)) * boost
         scores[space], frequencies[space] = terms, frequency
     return scores, frequencies
 
@@ -214,6 +228,15 @@ def _document(edition: Edition, rel: str) -> dict[str, Any]:
             kept.append([anchor, text])
     return {"p": rel, "u": page.url, "t": page.title, "l": page.shown_lang,
             "n": page.plan.notice if edition.lang != edition.source_lang else "", "x": kept}
+
+
+def _document_key(edition: Edition, rel: str, salt: str) -> str:
+    """What _document(edition, rel) is made from, hashed."""
+    page = edition.pages[rel]
+    source = edition.center.source(rel)
+    made_from = [salt, edition.lang, page.url, page.title, page.shown_lang, page.plan.notice,
+                 edition.center.docs[page.shown_lang][rel].content_hash, source.content_hash if source else ""]
+    return hashlib.sha256("\0".join(made_from).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _write_gz(path: Path, data: object) -> None:

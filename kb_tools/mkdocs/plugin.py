@@ -30,6 +30,7 @@ from mkdocs.utils.templates import TemplateContext
 from kb_tools import build, checks, config, edition, i18n, pagecache, webindex
 from kb_tools.cache import CACHE_DIR
 from kb_tools.errors import KbError
+from kb_tools.fsutil import hard_link
 from kb_tools.layout import Layout
 from kb_tools.scan import scan
 
@@ -251,13 +252,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """A reused page's HTML is the previous site's; count what was rendered and what reused."""
+        """A reused page's HTML is the previous site's, linked (MkDocs writes no empty page); count what was
+        rendered and what reused."""
         reused = self._reuse.get(page.file.src_uri)
         if reused is None:
             self.rendered += 1
             return output
         self.reused += 1
-        return reused.read_bytes().decode("utf-8")
+        return "" if hard_link(reused, Path(page.file.abs_dest_path)) else reused.read_bytes().decode("utf-8")
 
     def on_template_context(self, context: TemplateContext, /, *, template_name: str,
                             config: MkDocsConfig) -> TemplateContext | None:
@@ -267,12 +269,16 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the site's search index (kb_tools/webindex.py) next to its pages."""
+        """Write the site's search index (kb_tools/webindex.py) next to its pages, linking what the last site has."""
         if self.settings.search:
+            last = self.previous
+            previous = {key: Path(last.site) / path for path, key in last.keys.files.items()} if last else {}
             try:
-                webindex.write(self.edition, Path(config.site_dir))
+                files = webindex.write(self.edition, Path(config.site_dir), previous, self._shared)
             except KbError as exc:
                 raise PluginError(str(exc)) from None
+            if self.keys is not None:
+                self.keys = replace(self.keys, files=files)
 
 
 def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_config: MkDocsConfig) -> config.Settings:
