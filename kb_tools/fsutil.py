@@ -83,8 +83,11 @@ def hard_link(source: Path, target: Path) -> bool:
     For a file of the last build that the new one would write again byte for byte: no data is written.
     """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(source, target)
+        try:
+            os.link(source, target)
+        except FileNotFoundError:  # no folder for target yet (or no source: linking again says so)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
         return True
     except OSError:
         return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import html
 import json
 import logging
@@ -787,11 +788,12 @@ class Similar:
             counts[path] = found
         documents = Counter(term for terms in counts.values() for term in terms)
         total = len(counts) or 1
+        idf = {term: math.log(1 + total / n) for term, n in documents.items()}
+        kept = self.TERMS * (1 if query.kind(lang) == "words" else 3)
         self.vectors: dict[str, list[tuple[str, float]]] = {}
         self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for path, terms in counts.items():
-            weights = sorted(((t, n * math.log(1 + total / documents[t])) for t, n in terms.items()),
-                             key=lambda item: -item[1])[: self.TERMS * (1 if query.kind(lang) == "words" else 3)]
+            weights = heapq.nlargest(kept, ((t, n * idf[t]) for t, n in terms.items()), key=lambda item: item[1])
             norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
             self.vectors[path] = [(t, w / norm) for t, w in weights]
             for term, weight in self.vectors[path]:

@@ -61,7 +61,8 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
     """
     center, lang = edition.center, edition.lang
     plans = {rel: page.plan for rel, page in edition.pages.items()}
-    search.update(center, lang, plans)
+    if not edition.indexed:
+        search.update(center, lang, plans)
     out = site_dir / FOLDER
     shutil.rmtree(out, ignore_errors=True)
     (out / "t").mkdir(parents=True)
