@@ -24,6 +24,7 @@ from kb_tools.siteroot import write_root
 
 PART_MANIFEST = "kb-part.json"  # in a part built for kb merge: its languages, commit and builder
 STAMP_DIR = ".kb-cache/build"  # <lang>.stamp: the hash of the inputs site/<lang>/ was built from (not published)
+TRASH_DIR = ".kb-cache/trash"  # old sites, deleted there by a process kb build does not wait for
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 if result.outcome == "built":
                     keys = _keys_path(settings, lang, site)
                     keys.unlink(missing_ok=True)
-                    swap_dir(scratch[lang], site / lang)
+                    swap_dir(scratch[lang], site / lang, settings.root / TRASH_DIR)
                     if result.keys is not None:
                         pagecache.save(keys, result.keys)
                     _write_stamp(settings, lang, site, stamps[lang])

@@ -12,6 +12,8 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from contextlib import suppress
 from pathlib import Path
@@ -66,15 +68,34 @@ def scratch_dir(target: Path) -> Path:
             continue
 
 
-def swap_dir(new: Path, target: Path) -> None:
-    """Put the folder new in target's place with two renames; the old target is deleted only after."""
-    trash = None
+def swap_dir(new: Path, target: Path, trash: Path | None = None) -> None:
+    """Put the folder new in target's place with two renames; the old target is deleted only after.
+
+    With trash (a folder on the same filesystem, out of what is published), the old target is moved
+    there and deleted by a process of its own that the caller does not wait for: deleting a site's
+    thousands of files takes seconds on a slow disk, and a build would wait for them.
+    """
+    old = None
     if target.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.kb-old-", dir=target.parent))
-        os.rename(target, trash / target.name)
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.kb-old-", dir=target.parent))
+        os.rename(target, old / target.name)
     os.rename(new, target)
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
+    if old is not None and not (trash is not None and _delete_later(old, trash)):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _delete_later(folder: Path, trash: Path) -> bool:
+    """Whether folder is now in trash, being deleted by a process of its own (False: it could not be moved)."""
+    try:
+        trash.mkdir(parents=True, exist_ok=True)
+        moved = Path(tempfile.mkdtemp(dir=trash))
+        os.rename(folder, moved / folder.name)
+    except OSError:  # another filesystem: delete it now
+        return False
+    subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                      str(moved)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    return True
 
 
 def hard_link(source: Path, target: Path) -> bool:

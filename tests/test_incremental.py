@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -165,6 +166,14 @@ def test_force_renders_every_page(base: Path, tmp_path: Path) -> None:
     shutil.copytree(base, work, symlinks=True)
     results = build.build(work / "mkdocs.yml", _builder(), ("en",), force=True)
     assert results[0].reused == 0 and results[0].rendered > 30
+    # The old site left site/ at once, and a process of its own deletes it (the build did not wait for it).
+    assert sorted(p.name for p in (work / "site").iterdir() if p.name.startswith(".")) == []
+    trash = work / build.TRASH_DIR
+    for _ in range(600):
+        if not any(trash.iterdir()):
+            break
+        time.sleep(0.1)
+    assert list(trash.iterdir()) == []
 
 
 def _builder() -> build.Builder:
