@@ -145,8 +145,7 @@ def _log_to_stderr(verbose: int) -> None:
              help="instead: write an SVG chart of each language's counts week by week, from git history"),
          arg("--weeks", type=int, default=26, metavar="N", help="with --chart: the last N weeks (default 26)"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools import status
-    from kb_tools.scan import scan
+    from kb_tools.cache import paused_gc
 
     for lang in args.languages:
         _language(settings, lang)
@@ -154,8 +153,17 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
         return _status_chart(settings, args)
     if args.since is not None and args.format != "markdown":
         raise KbError("--since works with --format markdown")
+    with paused_gc():  # hundreds of thousands of documents and entries, and no cycle among them
+        return _report_status(settings, args)
+
+
+def _report_status(settings: config.Settings, args: argparse.Namespace) -> int:
+    """kb status without --chart: the report in the format asked."""
+    from kb_tools import status
+    from kb_tools.scan import scan
+
     center = scan(settings, blocks=False)
-    report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None))
+    report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None), blocks=False)
     broken = status.violations(center, report)
     if args.format == "markdown":
         from kb_tools import prcomment
@@ -166,8 +174,7 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
         from kb_tools import review
 
         data = status.report_json(center, report, review.dashboard(center, report))
-        out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
-            json.dumps(data, ensure_ascii=False, indent=2))
+        out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(status.json_text(data))
     else:
         _print_status(report, args.all, _console(args.color))
         for problem in center.problems:  # files that are no article of any language: symlink loops and the like
@@ -283,10 +290,12 @@ def _clip(text: str, width: int = 70) -> str:
              help="with --search: the recall@5 each language must reach (default 0.9)"))
 def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import checks
+    from kb_tools.cache import paused_gc
     from kb_tools.scan import scan
 
-    center = scan(settings, blocks=args.search)  # the checks read blocks only of what changed
-    problems = checks.check(center)
+    with paused_gc():  # hundreds of thousands of documents, cached results and problems, and no cycle among them
+        center = scan(settings, blocks=args.search)  # the checks read blocks only of what changed
+        problems = checks.check(center)
     if args.search:
         problems += _golden(center, args.no_browser, args.min_recall)
     errors = sum(p.severity == "error" for p in problems)
@@ -305,10 +314,9 @@ def _check(settings: config.Settings, args: argparse.Namespace) -> int:
             print(checks.github_annotation(problem))
     elif args.summary:
         _print_summary(kinds)
-    else:
-        for problem in problems:
-            label = "" if problem.severity == "error" else "warning: "
-            out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
+    elif problems:  # one print: rich renders each call anew, and a call a problem took a second at 10,000 problems
+        out.print("\n".join(f"{problem.path}:{problem.line}: {'' if problem.severity == 'error' else 'warning: '}"
+                             f"{problem.message}: {problem.fix}" for problem in problems), markup=False)
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (args.strict and warnings) else 0
 
