@@ -132,6 +132,9 @@ def _parse_yaml(text: str, first_line: int) -> dict[str, Any]:
 _LINE = re.compile(r"( *)(?:([A-Za-z_][A-Za-z0-9_-]{0,99}):|(-))(?: +(.*?))? *")  # YAML keys: at most 1,024 characters
 _FLOW_ITEM = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:,\[\]{}#]*")
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_HASH = re.compile(r"[0-9a-f]{6,64}")
+# The first characters of values YAML may read as something else than text (true, 12, null, 2026-01-05...).
+_RESOLVED = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _RESOLVE = cast(Callable[[type, str, tuple[bool, bool]], str], yaml.resolver.Resolver().resolve)
 _BOOLS = yaml.constructor.SafeConstructor.bool_values
@@ -210,6 +213,8 @@ def _plain(text: str) -> Any:
     """An unquoted value as YAML reads it: text, true or false, null, a date; _NO for anything else."""
     if text[0] in _INDICATORS or ": " in text or " #" in text or text[-1] == ":":
         return _NO
+    if text[0] not in _RESOLVED and None not in _RESOLVED:
+        return text  # no implicit type starts with this character: text, without asking each resolver
     tag = _tag(text)
     if tag == "str":
         return text
@@ -264,11 +269,18 @@ def key_line(split_: Split, key: str, after: int = 0) -> int:
     """The file line where `key:` is written in the front matter (its first line if not found)."""
     if split_.yaml_text is None:
         return 1
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    if after < split_.yaml_line and split_.yaml_text.startswith(f"{key}:"):
+        return split_.yaml_line  # the first line: `title:` mostly
+    pattern = _key_pattern(key)
     for i, line in enumerate(split_.yaml_text.split("\n")):
         if i + split_.yaml_line > after and pattern.match(line):
             return i + split_.yaml_line
     return max(split_.yaml_line, 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _key_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*{re.escape(key)}\s*:")
 
 
 def raw_value(split_: Split, key: str) -> str:
@@ -331,7 +343,7 @@ def validate_translation_block(block: dict[str, Any], split_: Split, path: str) 
                     "set it to machine or reviewed")
         )
     source_hash = block.get("source_hash")
-    if isinstance(source_hash, str) and not re.fullmatch(r"[0-9a-f]{6,64}", source_hash):
+    if isinstance(source_hash, str) and not _HASH.fullmatch(source_hash):
         problems.append(
             Problem(path, key_line(split_, "source_hash", start),
                     f"translation.source_hash '{source_hash}' is not a hash", "run kb approve to set it")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 from conftest import RunKb, article, hash_of, translation, write_kb
@@ -74,8 +75,6 @@ def _yaml_reading(text: str) -> str:
 
 
 def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yaml() -> None:
-    import random
-
     import yaml
 
     from kb_tools import frontmatter
@@ -165,3 +164,64 @@ def test_the_json_report_is_indented_as_json_dumps_indents_it_down_to_each_artic
     by_lang = json.loads(out)["languages"]
     assert articles == by_lang["zh"]["articles"] + by_lang["ja"]["articles"]  # an article a line
     assert [a["status"] for a in articles] == ["missing", "stale", "missing", "missing"]
+
+
+# Lines around every rule the quick block reader follows or leaves to markdown-it.
+TRICKY = ["2026 was a year.", "1.5 BTC fee", "## C#", "## Ends #", "#hashtag", "####### seven", "#", "- - -", "---",
+          "***", "===", "-  two spaces", "-", "1.", "2026.", "10. ten", "3) paren", "0. zero", "1234567890. ten",
+          "٣. arabic digit", "１. fullwidth", "```", "````", "``` `", "~~~", "    indented", "  two spaces", "   ```",
+          "> quote", "<div>", "<!-- c -->", "[ref]: /url", "[multi", "line]: /u", "*em* start", "_em_", "``two``",
+          "| a | b |", "|---|---|", "|:--|--:|", "| x |", "a | b", "--- | ---", "|---|", "- a | b", "# h | x", ":---",
+          "| a \\| b |", "!!! note", "!!!  two", "!!!note", "??? note", "    body", "        deep", "   ", "      ",
+          "\u3000ideographic", "a\u00a0b", "- **bold** item", "- [ ] task", "x <b>y</b>", "- --- | ---", "!", "!x",
+          "![x]: y"]
+PLAIN = ["Text of a paragraph.", "More text with `code` and [a link](x.md).", "**Note:** read this.", "中文段落。",
+         "(In brackets.)", '"Quoted."', "[Link](y.md) first.", "1.5 BTC is the fee.", "Ünïcode text.",
+         "![Image](a.svg)"]
+
+
+def _markdown_block(rng: random.Random) -> list[str]:
+    """Lines of one block as articles write them: a paragraph, heading, list, table, fence or admonition."""
+    kind = rng.random()
+    if kind < 0.3:
+        return [rng.choice(PLAIN) for _ in range(rng.randint(1, 3))]
+    if kind < 0.45:
+        return [rng.choice(["#", "##", "###"]) + " " + rng.choice(["Fees", "Network {#net}", "中文标题", "A  b "])]
+    if kind < 0.6:
+        marker = rng.choice(["-", "*", "+", "1.", "2)"])
+        return [f"{marker} {rng.choice(PLAIN)}" for _ in range(rng.randint(1, 4))]
+    if kind < 0.7:
+        return ["| Coin | Fee |", rng.choice(["|---|---|", "|:--|--:|", "| --- | --- |"]),
+                *["| BTC | 1 |"] * rng.randint(0, 3)]
+    if kind < 0.8:
+        inside = rng.sample(["x = 1", "", "  y", "| a |", "    ```"], rng.randint(0, 3))
+        return ["```" + rng.choice(["", "bash"]), *inside, rng.choice(["```", "````", "   ```", "``` x"])]
+    if kind < 0.9:
+        inner = [line for _ in range(rng.randint(1, 3)) for line in [*_markdown_block(rng), ""]]
+        return [rng.choice(["!!! note", '!!! warning "Careful"'])] + [("    " + line if line else "") for line in inner]
+    return [rng.choice(TRICKY)]
+
+
+def test_the_quick_block_reader_reads_what_markdown_it_reads_or_leaves_it_to_markdown_it() -> None:
+    from kb_tools import blocks, frontmatter
+
+    rng = random.Random(15)
+    bodies = []
+    for _ in range(4000):  # articles of random blocks, blank lines between them or not, half with a tricky line
+        lines: list[str] = []
+        for _ in range(rng.randint(1, 8)):
+            lines += _markdown_block(rng) + [""] * rng.choice([0, 1, 1, 2])
+        if rng.random() < 0.5:
+            lines.insert(rng.randrange(len(lines) + 1), rng.choice(TRICKY))
+        bodies.append("\n".join(lines) + "\n")
+    quick = 0
+    for body in bodies:
+        read = blocks._quick(body.split("\n"), 4)
+        if read is not None:
+            assert read == blocks._parsed(body, body.split("\n"), 4), body
+            quick += 1
+    assert quick >= 500  # about a quarter: enough for the comparison to hold something (the rest is markdown-it's)
+    # It reads the sample's articles (but for the one with a quote) and an article as the benchmark writes it.
+    sample = [frontmatter.split(path.read_text(encoding="utf-8")).body for path in SAMPLE.rglob("*.md")]
+    assert all(blocks._quick(body.split("\n"), 0) is not None for body in sample if "\n>" not in body)
+    assert [blocks._quick(body.split("\n"), 0) for body in sample] != [None] * len(sample)
