@@ -249,6 +249,7 @@ def _print_status(report: dict[str, list[status.Entry]], everything: bool = Fals
         print("language " + " ".join(f"{s:>9}" for s in status.STATUSES) + "  reviewed")
         for lang, tally, percent in rows:
             print(f"{lang:<8} " + " ".join(f"{tally[s]:>9}" for s in status.STATUSES) + f"  {percent:>7}%")
+    lines = []  # printed at once: rich renders each print anew, and a print a line took seconds at 10,000 articles
     for entry in status.by_harm(report):
         if entry.status == "current" and not entry.reasons:  # reasons: current through an editorial edit
             continue
@@ -256,14 +257,17 @@ def _print_status(report: dict[str, list[status.Entry]], everything: bool = Fals
             continue
         style = "bold red" if entry.critical and entry.status in ("stale", "missing") else _STYLES[entry.status]
         since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
-        console.print(Text.assemble(f"{entry.lang} ", (f"{entry.status:<9}", style), f" {entry.path}",
-                                    (" (critical)" if entry.critical else "", "bold red"), since))
+        lines.append(Text.assemble(f"{entry.lang} ", (f"{entry.status:<9}", style), f" {entry.path}",
+                                   (" (critical)" if entry.critical else "", "bold red"), since))
         for change in entry.changes:
             text = word_diff(change.old_text, change.text) if change.kind == "changed" else \
                 _clip(change.text or change.old_text)
-            console.print(f"    line {change.line}: {change.block_kind} {change.kind}: {text}", markup=False)
+            lines.append(console.render_str(f"    line {change.line}: {change.block_kind} {change.kind}: {text}",
+                                            markup=False))
         for reason in entry.reasons:
-            console.print(f"    {reason}", markup=False)
+            lines.append(console.render_str(f"    {reason}", markup=False))
+    if lines:
+        console.print(Text("\n").join(lines))
     if not everything:
         for lang, tally, _ in rows:
             critical = sum(e.critical for e in report[lang] if e.status == "missing")
