@@ -124,7 +124,10 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache:
                 found[entry.rel, made_from] = memo.get(keys[entry.rel, made_from])
         missing = [key for key, explained in found.items() if explained is None]
         with git:
-            git.prefetch(center.source(rel).path for rel, _ in missing)  # type: ignore[union-attr]
+            paths = [center.source(rel).path for rel, _ in missing]  # type: ignore[union-attr]
+            git.prefetch(paths)
+            # The versions history is likely to compare, the newest few of each source, read at once.
+            git.read_many((commit, path) for path in dict.fromkeys(paths) for commit, _date in git.versions(path)[:3])
             for rel, made_from in missing:
                 source = center.source(rel)
                 assert source is not None
