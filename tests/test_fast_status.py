@@ -225,3 +225,23 @@ def test_the_quick_block_reader_reads_what_markdown_it_reads_or_leaves_it_to_mar
     sample = [frontmatter.split(path.read_text(encoding="utf-8")).body for path in SAMPLE.rglob("*.md")]
     assert all(blocks._quick(body.split("\n"), 0) is not None for body in sample if "\n>" not in body)
     assert [blocks._quick(body.split("\n"), 0) for body in sample] != [None] * len(sample)
+
+
+def test_versions_read_at_once_are_the_versions_read_one_by_one(tmp_path: Path) -> None:
+    from conftest import commit_all
+
+    from kb_tools.git import Git
+
+    root = write_kb(tmp_path, {"docs/en/a b.md": article("A", "One.\n"), "docs/en/c.md": article("C", "Two.\n")})
+    commit_all(root, "first")
+    write_kb(root, {"docs/en/a b.md": article("A", "One, edited.\n"), "docs/en/new.md": article("N", "New.\n")})
+    commit_all(root, "second")
+    paths = ["docs/en/a b.md", "docs/en/c.md", "docs/en/new.md"]
+    one = Git(root)
+    wanted = [(commit, path) for path in paths for commit, _date in one.versions(path)] + [("HEAD~1", "docs/en/new.md")]
+    expected = [one.read(commit, path) for commit, path in wanted]
+    assert expected[-1] is None and b"edited" in expected[0]  # a version missing, and one changed
+    many = Git(root)
+    many.read_many(wanted)
+    assert len(many._blobs) == len(wanted)  # every answer kept: read() asks git nothing more
+    assert [many.read(commit, path) for commit, path in wanted] == expected
