@@ -62,7 +62,7 @@ def generate(root: Path, articles: int, languages: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     langs = LANGS[:languages]
     (root / "mkdocs.yml").write_text(f"site_name: Bench\nplugins:\n  - kb:\n      languages: [{', '.join(langs)}]\n")
-    (root / ".gitignore").write_text(".kb-cache/\n.kb-cache-kept/\n")
+    (root / ".gitignore").write_text(".kb-cache*/\n")
     edited = []
     for i in range(articles):
         rel = f"category-{i % 40}/article-{i}.md"
@@ -150,11 +150,15 @@ def main() -> None:
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         loads = [os.getloadavg()[0]]
         for _ in range(args.runs):  # interleaved, so machine noise hits every case alike
-            for tree in trees.values():  # each tree fills its own cache before its warm runs
+            for index, tree in enumerate(trees.values()):  # each tree with its own cache, filled before its warm runs
+                own = root / f".kb-cache-{index}"
+                if own.exists():
+                    own.rename(root / ".kb-cache")
                 timed(check, root, tree)
                 for name, (command, case_tree, cold) in cases.items():
                     if case_tree == tree and command is not None:
                         results[name].append(timed(command, root, tree, cold))
+                (root / ".kb-cache").rename(own)
             results["baseline: read + parse front matter"].append(timed(None, root))
             loads.append(os.getloadavg()[0])
     base = statistics.median(wall for wall, _cpu in results["baseline: read + parse front matter"])
