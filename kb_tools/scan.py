@@ -225,7 +225,8 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool) -> HelpCenter:
                               for ds in found_docs.values() for doc in ds.values()}, fresh)
     edits, edit_problems = editorial.load(settings.root)
     kept = [p for p in problems if p is not None] + files.problems()
-    return HelpCenter(settings, found_docs, assets, kept + edit_problems, edits, fresh)
+    # Blocks read but left out stay at hand, packed, for with_blocks (stale explanations of a cold kb status).
+    return HelpCenter(settings, found_docs, assets, kept + edit_problems, edits, {} if blocks else fresh)
 
 
 _File = tuple[str, str, str, str, bool, int]  # path, lang, rel, file to open, is_source, its problem's place
