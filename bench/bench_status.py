@@ -6,8 +6,10 @@ Prints a table and writes bench/results/status-<N>x<L>.json. The help center is 
 with two commits: 5% of the sources change in the second, and their translations stay made from
 the first version, so they are stale with real history to explain. The baseline, timed in the same
 run, is the least any status tool must do: read every file and parse its front matter with PyYAML.
-Cold runs delete .kb-cache/ first. --before DIR times another kb_tools tree (e.g. one exported with
-`git archive`) in the same run, case for case.
+Cold runs move .kb-cache/ aside (and back after). --before DIR times another kb_tools tree (e.g. one exported with
+`git archive`) in the same run, case for case. Each case reports wall seconds and CPU seconds (kb's
+process and the git it starts): on a machine shared with other work, wall time stretches and CPU
+time much less.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -59,7 +62,7 @@ def generate(root: Path, articles: int, languages: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     langs = LANGS[:languages]
     (root / "mkdocs.yml").write_text(f"site_name: Bench\nplugins:\n  - kb:\n      languages: [{', '.join(langs)}]\n")
-    (root / ".gitignore").write_text(".kb-cache/\n")
+    (root / ".gitignore").write_text(".kb-cache*/\n")
     edited = []
     for i in range(articles):
         rel = f"category-{i % 40}/article-{i}.md"
@@ -97,17 +100,30 @@ def baseline(root: Path) -> None:
             yaml.load(text.split("---", 2)[1], Loader=loader)
 
 
-def timed(command: list[str] | None, root: Path, tree: str | None = None, cold: bool = False) -> float:
-    """Seconds one run takes; tree: the folder kb_tools is imported from (None: the installed one)."""
-    if cold:
-        shutil.rmtree(root / ".kb-cache", ignore_errors=True)
+def timed(command: list[str] | None, root: Path, tree: str | None = None, cold: bool = False) -> tuple[float, float]:
+    """Seconds one run takes, wall and CPU (the process and what it starts, git included); tree: the folder
+    kb_tools is imported from (None: the installed one)."""
+    cache, kept = root / ".kb-cache", root / ".kb-cache-kept"
+    if cold:  # the warm cache is put back afterwards: making its QA results again takes minutes
+        shutil.rmtree(kept, ignore_errors=True)
+        cache.rename(kept)
     env = {**os.environ, "PYTHONPATH": tree} if tree else None
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     if command is None:
         baseline(root)
     else:
         subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
-    return time.perf_counter() - start
+    took = time.perf_counter() - start, _cpu() - cpu
+    if cold:
+        shutil.rmtree(cache)
+        kept.rename(cache)
+    return took
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (a loaded machine stretches wall time, not this)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -131,26 +147,35 @@ def main() -> None:
         started = time.perf_counter()
         generate(root, args.articles, args.languages)
         print(f"generated {args.articles} x {args.languages} in {time.perf_counter() - started:.1f} s")
-        results: dict[str, list[float]] = {name: [] for name in cases}
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+        loads = [os.getloadavg()[0]]
         for _ in range(args.runs):  # interleaved, so machine noise hits every case alike
-            for tree in trees.values():  # each tree fills its own cache before its warm runs
+            for index, tree in enumerate(trees.values()):  # each tree with its own cache, filled before its warm runs
+                own = root / f".kb-cache-{index}"
+                if own.exists():
+                    own.rename(root / ".kb-cache")
                 timed(check, root, tree)
                 for name, (command, case_tree, cold) in cases.items():
                     if case_tree == tree and command is not None:
                         results[name].append(timed(command, root, tree, cold))
-                        if cold:
-                            timed(check, root, tree)
+                (root / ".kb-cache").rename(own)
             results["baseline: read + parse front matter"].append(timed(None, root))
-    base = statistics.median(results["baseline: read + parse front matter"])
-    rows = [{"case": name, "median_s": statistics.median(times), "runs": len(times),
-             "ratio_to_baseline": statistics.median(times) / base} for name, times in results.items()]
-    print(f"\n{args.articles} articles x {args.languages} languages, {os.cpu_count()} cores")
-    print(f"{'case':<44} {'median s':>9} {'x baseline':>11}")
+            loads.append(os.getloadavg()[0])
+    base = statistics.median(wall for wall, _cpu in results["baseline: read + parse front matter"])
+    rows = [{"case": name, "median_s": statistics.median(wall for wall, _cpu in times),
+             "median_cpu_s": statistics.median(cpu for _wall, cpu in times), "runs": len(times),
+             "ratio_to_baseline": statistics.median(wall for wall, _cpu in times) / base}
+            for name, times in results.items()]
+    print(f"\n{args.articles} articles x {args.languages} languages, {os.cpu_count()} cores, "
+          f"load average {min(loads):.1f}-{max(loads):.1f} during the runs")
+    print(f"{'case':<44} {'median s':>9} {'CPU s':>7} {'x baseline':>11}")
     for row in rows:
-        print(f"{row['case']:<44} {row['median_s']:>9.2f} {row['ratio_to_baseline']:>11.2f}")
+        print(f"{row['case']:<44} {row['median_s']:>9.2f} {row['median_cpu_s']:>7.2f} "
+              f"{row['ratio_to_baseline']:>11.2f}")
     out = Path(__file__).parent / "results" / f"status-{args.articles}x{args.languages}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"articles": args.articles, "languages": args.languages, "rows": rows}, indent=2))
+    out.write_text(json.dumps({"articles": args.articles, "languages": args.languages, "command": sys.argv,
+                               "load_average": [min(loads), max(loads)], "rows": rows}, indent=2))
     print(f"\nwrote {out}")
 
 

@@ -8,102 +8,99 @@ QA problems) under a key that names everything the result depends on.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 import pickle
-from collections.abc import Callable
-from dataclasses import astuple, fields, replace
-from importlib.metadata import version
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from kb_tools import blocks as blocks_module
 from kb_tools import frontmatter, model
-from kb_tools.blocks import Block
 from kb_tools.fsutil import write_atomic_bytes
-from kb_tools.model import Document, TranslationInfo
+from kb_tools.model import Document
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".kb-cache"
 Stamp = tuple[int, int, bool]  # mtime_ns, size, is_source
 
-# Parsed documents are valid only for the code that parsed them, markdown-it's included.
+# Parsed documents are valid only for the code that parsed them, markdown-it's included: its version is
+# written in its __init__.py (read rather than asked of importlib.metadata, an import that cost kb status 20 ms).
 _VERSION = hashlib.sha256(b"".join(
-    Path(module.__file__ or "").read_bytes() for module in (frontmatter, blocks_module, model)
-) + Path(__file__).with_name("scan.py").read_bytes()
-    + f"{version('markdown-it-py')} {version('mdit-py-plugins')}".encode()).hexdigest()
+    Path(origin or "").read_bytes() for origin in (frontmatter.__file__, blocks_module.__file__, model.__file__,
+                                                   str(Path(__file__).with_name("scan.py")),
+                                                   *(getattr(find_spec(name), "origin", "") for name in
+                                                     ("markdown_it", "mdit_py_plugins")))
+)).hexdigest()
 
 
-_FIELDS = tuple(f.name for f in fields(Document) if f.name != "parsed")
-_INFO_FIELDS = tuple(f.name for f in fields(TranslationInfo))
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cycle collector off while tens of thousands of documents and entries are made.
 
-
-def _to_row(doc: Document) -> tuple[Any, ...]:
-    """A document as plain data without blocks: plain tuples unpickle several times faster."""
-    return tuple(astuple(value) if isinstance(value, TranslationInfo) else value
-                 for value in (getattr(doc, name) for name in _FIELDS))
-
-
-def _from_row(row: tuple[Any, ...]) -> Document:
-    # As pickle rebuilds a dataclass: the fields set at once, not one frozen __setattr__ at a time
-    # (a warm `kb status` makes tens of thousands of documents, and __init__ was a third of its scan).
-    values = dict(zip(_FIELDS, row, strict=True), parsed=None)
-    if values["translation"] is not None:
-        info = object.__new__(TranslationInfo)
-        info.__dict__.update(zip(_INFO_FIELDS, values["translation"], strict=True))
-        values["translation"] = info
-    doc = object.__new__(Document)
-    doc.__dict__.update(values)
-    return doc
+    They hold no cycles, and each collection would walk all made so far: with it on, a warm
+    `kb status` spent a third of its time there. What was made is collected once it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ScanCache:
-    """Parsed documents of the last scan; `folder` None keeps nothing."""
+    """Documents of the last scan, by path with the stamp of the file each was read from; `folder` None keeps nothing.
+
+    Two files: documents.pickle, the documents without their blocks (what `kb status` needs), pickled
+    as they are; and blocks.pickle, each document's blocks packed (blocks.pack), loaded on first use.
+    """
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self.entries: dict[str, tuple[Stamp, tuple[Any, ...]]] = self._load("documents") or {}
-        self._blocks: dict[str, bytes] | None = None
-        self.missed = False  # a file was read again: save what it gave
+        self.stamps: dict[str, Stamp]
+        self.docs: dict[str, Document]
+        self.stamps, self.docs = self._load("documents") or ({}, {})
+        self._blocks: dict[str, tuple[Stamp, bytes]] | None = None
 
     def get(self, path: str, stamp: Stamp, blocks: bool) -> Document | None:
         """The cached document if the file has not changed since (with its blocks if asked)."""
-        cached = self.entries.get(path)
-        if cached is None or cached[0] != stamp:
-            self.missed = True
+        if self.stamps.get(path) != stamp:
             return None
-        document = _from_row(cached[1])
+        document = self.docs[path]
         if not blocks or not document.readable:
             return document
-        data = self.blocks().get(path)
-        if not data:
-            self.missed = True  # read by a scan that needed no blocks
-            return None
-        return replace(document, parsed=tuple(Block(*fields) for fields in pickle.loads(data)))
+        kept = self.blocks().get(path)
+        if kept is None or kept[0] != stamp:
+            return None  # read by a scan that needed no blocks
+        return replace(document, parsed=blocks_module.unpack(kept[1]))
 
-    def blocks(self) -> dict[str, bytes]:
-        """path -> pickled blocks, loaded on first use."""
+    def blocks(self) -> dict[str, tuple[Stamp, bytes]]:
+        """path -> (stamp of the file read, its packed blocks), loaded on first use."""
         if self._blocks is None:
             self._blocks = self._load("blocks") or {}
         return self._blocks
 
-    def update(self, fresh: dict[str, tuple[Stamp, Document]]) -> None:
-        """Save the documents if any file changed, appeared or went away."""
-        if self.folder is None or (not self.missed and fresh.keys() == self.entries.keys()):
+    def update(self, stamps: dict[str, Stamp], docs: dict[str, Document], fresh: dict[str, bytes]) -> None:
+        """Save the documents (without blocks) read from files with these stamps; fresh: the blocks read now.
+
+        Blocks are kept with the stamp of the file they were read from, so a file read again without
+        its blocks leaves blocks.pickle as it was: its old blocks no longer count.
+        """
+        if self.folder is None:
             return
-        old_blocks = self.blocks()
-        blocks = {}
-        for path, (stamp, doc) in fresh.items():
-            cached = self.entries.get(path)
-            if doc.parsed is not None:
-                blocks[path] = pickle.dumps([tuple(b) for b in doc.parsed], protocol=pickle.HIGHEST_PROTOCOL)
-            elif cached is not None and cached[0] == stamp:
-                blocks[path] = old_blocks.get(path, b"")
-        entries = {path: (stamp, _to_row(doc)) for path, (stamp, doc) in fresh.items()}
         try:
-            self._save("blocks", blocks)
-            self._save("documents", entries)
+            if fresh:
+                kept = {path: old for path, old in self.blocks().items() if stamps.get(path) == old[0]}
+                kept.update((path, (stamps[path], data)) for path, data in fresh.items())
+                self._save("blocks", kept)
+            self._save("documents", (stamps, docs))
         except OSError as exc:
             log.warning("cannot write the cache in %s: %s", self.folder, exc)
 

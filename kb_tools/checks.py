@@ -7,11 +7,12 @@ source are one problem: they are what being stale means, and kb draft or a revie
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -50,6 +51,8 @@ def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
     facts = _LinkFacts(center, memo, use_cache, official)
     folders = center.settings.template_folders() if any(d.template for ds in center.docs.values()
                                                          for d in ds.values()) else ()
+    # A source's file, named in the problems of every language translated from it: found once a source.
+    source_file = functools.lru_cache(maxsize=None)(functools.partial(Layout(center.settings).path, src_lang))
     for lang, docs in center.docs.items():
         for doc in docs.values():
             problems += doc.problems
@@ -60,7 +63,7 @@ def check(center: HelpCenter, use_cache: bool = True) -> list[Problem]:
                 found += _template(doc, folders)
                 found += _links(center, doc, facts)
             if lang != src_lang:
-                found = _translation(center, doc, memo, found)
+                found = _translation(center, doc, memo, found, source_file)
             problems += found
     memo.kept.save(prune=True)
     facts.kept.save(prune=True)
@@ -178,13 +181,16 @@ class _LinkFacts:
         return found
 
 
-def _translation(center: HelpCenter, doc: Document, memo: _QA, found: list[Problem]) -> list[Problem]:
-    """A translation's own problems (found: its links and template) with its QA against the source."""
+def _translation(center: HelpCenter, doc: Document, memo: _QA, found: list[Problem],
+                 source_file: Callable[[str], str]) -> list[Problem]:
+    """A translation's own problems (found: its links and template) with its QA against the source.
+
+    source_file: the file of the source at a rel, where the layout keeps it (Layout.path).
+    """
     entry = entry_for(center, doc.lang, doc.rel)
     source = center.source(doc.rel)
-    src_lang = center.settings.source_language
     if entry.status == "orphan":
-        return [*found, Problem(doc.path, 1, f"orphan: no source {Layout(center.settings).path(src_lang, doc.rel)}",
+        return [*found, Problem(doc.path, 1, f"orphan: no source {source_file(doc.rel)}",
                                 "delete it, or move it to the path of its source", "warning", "orphan")]
     if entry.status == "invalid" or source is None:
         return found
@@ -208,28 +214,33 @@ def _translation(center: HelpCenter, doc: Document, memo: _QA, found: list[Probl
     parts = ", ".join(f"{n} {_STALE_NOUNS[check][n != 1]}" for check, n in tally.most_common())
     return [*kept, Problem(doc.path, min(p.line for p in differences),
                            f"stale: {parts} differ{'s' if sum(tally.values()) == 1 else ''} from the current source",
-                           f"run kb draft {doc.lang} {doc.rel}, or review it against "
-                           f"{Layout(center.settings).path(src_lang, doc.rel)}",
+                           f"run kb draft {doc.lang} {doc.rel}, or review it against {source_file(doc.rel)}",
                            "warning", "stale")]
 
 
 def _duplicates(lang: str, docs: dict[str, Document]) -> list[Problem]:
-    by_title: dict[str, list[Document]] = defaultdict(list)
-    by_path: dict[str, list[Document]] = defaultdict(list)
-    for doc in sorted(docs.values(), key=lambda d: d.rel):
-        if doc.title:
-            by_title[" ".join(doc.title.casefold().split())].append(doc)
-        by_path[doc.rel.casefold()].append(doc)
+    titles = [(" ".join(doc.title.casefold().split()), doc) for doc in docs.values() if doc.title]
+    paths = [(doc.rel.casefold(), doc) for doc in docs.values()]
     found = []
-    for group in by_title.values():
+    for group in _groups(titles):
         for doc in group[1:]:
             found.append(Problem(doc.path, doc.title_line, f"duplicate title '{doc.title}', also in {group[0].path}",
                                  "give each article its own title, or merge them", "error", "duplicates"))
-    for group in by_path.values():
+    for group in _groups(paths):
         for doc in group[1:]:
             found.append(Problem(doc.path, 1, f"same path as {group[0].path} but for letter case",
                                  "rename one: they collide on case-insensitive systems", "error", "duplicates"))
     return found
+
+
+def _groups(keyed: list[tuple[str, Document]]) -> list[list[Document]]:
+    """The documents that share a key, by key, each group in path order: the first is the one the others repeat."""
+    seen = Counter(key for key, _doc in keyed)  # most keys are once: only those twice or more are grouped
+    groups: dict[str, list[Document]] = defaultdict(list)
+    for key, doc in keyed:
+        if seen[key] > 1:
+            groups[key].append(doc)
+    return [sorted(group, key=lambda d: d.rel) for group in groups.values()]
 
 
 def _links(center: HelpCenter, doc: Document, facts: _LinkFacts) -> list[Problem]:

@@ -145,8 +145,7 @@ def _log_to_stderr(verbose: int) -> None:
              help="instead: write an SVG chart of each language's counts week by week, from git history"),
          arg("--weeks", type=int, default=26, metavar="N", help="with --chart: the last N weeks (default 26)"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools import status
-    from kb_tools.scan import scan
+    from kb_tools.cache import paused_gc
 
     for lang in args.languages:
         _language(settings, lang)
@@ -154,8 +153,17 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
         return _status_chart(settings, args)
     if args.since is not None and args.format != "markdown":
         raise KbError("--since works with --format markdown")
+    with paused_gc():  # hundreds of thousands of documents and entries, and no cycle among them
+        return _report_status(settings, args)
+
+
+def _report_status(settings: config.Settings, args: argparse.Namespace) -> int:
+    """kb status without --chart: the report in the format asked."""
+    from kb_tools import status
+    from kb_tools.scan import scan
+
     center = scan(settings, blocks=False)
-    report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None))
+    report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None), blocks=False)
     broken = status.violations(center, report)
     if args.format == "markdown":
         from kb_tools import prcomment
@@ -166,8 +174,7 @@ def _status(settings: config.Settings, args: argparse.Namespace) -> int:
         from kb_tools import review
 
         data = status.report_json(center, report, review.dashboard(center, report))
-        out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(
-            json.dumps(data, ensure_ascii=False, indent=2))
+        out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(status.json_text(data))
     else:
         _print_status(report, args.all, _console(args.color))
         for problem in center.problems:  # files that are no article of any language: symlink loops and the like
@@ -242,6 +249,7 @@ def _print_status(report: dict[str, list[status.Entry]], everything: bool = Fals
         print("language " + " ".join(f"{s:>9}" for s in status.STATUSES) + "  reviewed")
         for lang, tally, percent in rows:
             print(f"{lang:<8} " + " ".join(f"{tally[s]:>9}" for s in status.STATUSES) + f"  {percent:>7}%")
+    lines = []  # printed at once: rich renders each print anew, and a print a line took seconds at 10,000 articles
     for entry in status.by_harm(report):
         if entry.status == "current" and not entry.reasons:  # reasons: current through an editorial edit
             continue
@@ -249,14 +257,17 @@ def _print_status(report: dict[str, list[status.Entry]], everything: bool = Fals
             continue
         style = "bold red" if entry.critical and entry.status in ("stale", "missing") else _STYLES[entry.status]
         since = f", source changed {entry.source_changed_on}" if entry.source_changed_on else ""
-        console.print(Text.assemble(f"{entry.lang} ", (f"{entry.status:<9}", style), f" {entry.path}",
-                                    (" (critical)" if entry.critical else "", "bold red"), since))
+        lines.append(Text.assemble(f"{entry.lang} ", (f"{entry.status:<9}", style), f" {entry.path}",
+                                   (" (critical)" if entry.critical else "", "bold red"), since))
         for change in entry.changes:
             text = word_diff(change.old_text, change.text) if change.kind == "changed" else \
                 _clip(change.text or change.old_text)
-            console.print(f"    line {change.line}: {change.block_kind} {change.kind}: {text}", markup=False)
+            lines.append(console.render_str(f"    line {change.line}: {change.block_kind} {change.kind}: {text}",
+                                            markup=False))
         for reason in entry.reasons:
-            console.print(f"    {reason}", markup=False)
+            lines.append(console.render_str(f"    {reason}", markup=False))
+    if lines:
+        console.print(Text("\n").join(lines))
     if not everything:
         for lang, tally, _ in rows:
             critical = sum(e.critical for e in report[lang] if e.status == "missing")
@@ -283,10 +294,12 @@ def _clip(text: str, width: int = 70) -> str:
              help="with --search: the recall@5 each language must reach (default 0.9)"))
 def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import checks
+    from kb_tools.cache import paused_gc
     from kb_tools.scan import scan
 
-    center = scan(settings, blocks=args.search)  # the checks read blocks only of what changed
-    problems = checks.check(center)
+    with paused_gc():  # hundreds of thousands of documents, cached results and problems, and no cycle among them
+        center = scan(settings, blocks=args.search)  # the checks read blocks only of what changed
+        problems = checks.check(center)
     if args.search:
         problems += _golden(center, args.no_browser, args.min_recall)
     errors = sum(p.severity == "error" for p in problems)
@@ -305,10 +318,9 @@ def _check(settings: config.Settings, args: argparse.Namespace) -> int:
             print(checks.github_annotation(problem))
     elif args.summary:
         _print_summary(kinds)
-    else:
-        for problem in problems:
-            label = "" if problem.severity == "error" else "warning: "
-            out.print(f"{problem.path}:{problem.line}: {label}{problem.message}: {problem.fix}", markup=False)
+    elif problems:  # one print: rich renders each call anew, and a call a problem took a second at 10,000 problems
+        out.print("\n".join(f"{problem.path}:{problem.line}: {'' if problem.severity == 'error' else 'warning: '}"
+                             f"{problem.message}: {problem.fix}" for problem in problems), markup=False)
     err.print(f"{errors} errors, {warnings} warnings", markup=False)
     return 1 if errors or (args.strict and warnings) else 0
 

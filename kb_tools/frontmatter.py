@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -91,7 +93,13 @@ def parse(split_: Split) -> dict[str, Any]:
     """
     if split_.yaml_text is None:
         return {}
-    loader = _Loader(split_.yaml_text)
+    simple = _simple(split_.yaml_text)
+    return _parse_yaml(split_.yaml_text, split_.yaml_line) if simple is None else simple
+
+
+def _parse_yaml(text: str, first_line: int) -> dict[str, Any]:
+    """parse's reading of any front matter, by YAML; first_line: the file line text starts on."""
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -99,23 +107,127 @@ def parse(split_: Split) -> dict[str, Any]:
         _check_nodes(loader, node)
         data = loader.construct_document(node)
     except _Refused as exc:
-        raise FrontMatterError(split_.yaml_line + exc.line, exc.message, exc.fix) from None
+        raise FrontMatterError(first_line + exc.line, exc.message, exc.fix) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = split_.yaml_line + (mark.line if mark else 0)
+        line = first_line + (mark.line if mark else 0)
         raise FrontMatterError(line, f"invalid YAML: {exc.problem or exc}", "fix the YAML syntax") from None
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise FrontMatterError(split_.yaml_line, f"invalid YAML: {exc}", "fix the YAML syntax") from None
+        raise FrontMatterError(first_line, f"invalid YAML: {exc}", "fix the YAML syntax") from None
     finally:
         loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        raise FrontMatterError(
-            split_.yaml_line, f"front matter is {kind}, not a mapping", "write it as key: value lines"
-        )
+        raise FrontMatterError(first_line, f"front matter is {kind}, not a mapping", "write it as key: value lines")
     return data
+
+
+# Most front matter is `key: value` lines: plain or simply quoted text, dates, true/false, a list of
+# tags, one nested block (translation:). _simple reads those lines as YAML reads them, without building
+# YAML's nodes (several times faster: a cold kb status reads every file's front matter); whatever else
+# it meets (comments, blank lines, escapes, block scalars, deeper nesting, an error) it leaves to YAML.
+# tests/test_fast_status.py holds the two readings equal.
+_LINE = re.compile(r"( *)(?:([A-Za-z_][A-Za-z0-9_-]{0,99}):|(-))(?: +(.*?))? *")  # YAML keys: at most 1,024 characters
+_FLOW_ITEM = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:,\[\]{}#]*")
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_HASH = re.compile(r"[0-9a-f]{6,64}")
+# The first characters of values YAML may read as something else than text (true, 12, null, 2026-01-05...).
+_RESOLVED = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_RESOLVE = cast(Callable[[type, str, tuple[bool, bool]], str], yaml.resolver.Resolver().resolve)
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_NO = object()  # a value only YAML can read
+
+
+def _simple(text: str) -> dict[str, Any] | None:
+    """The front matter as YAML reads it, or None when it is not plain `key: value` lines."""
+    data: dict[str, Any] = {}
+    open_key = ""  # the last top-level key written without a value: indented lines below belong to it
+    inner: dict[str, Any] | list[Any] | None = None
+    inner_indent = ""
+    for line in text.split("\n"):
+        match = _LINE.fullmatch(line)
+        if match is None:
+            return None
+        indent, key, dash, written = match.groups()
+        if key is not None and not indent:
+            if key in data or _key_tag(key) != "str":
+                return None
+            value = _value(written) if written else None
+            if value is _NO:
+                return None
+            data[key], open_key, inner = value, "" if written else key, None
+            continue
+        if not open_key or not written:  # indented under a value, or a nested key without one: YAML decides
+            return None
+        if inner is None:
+            inner, inner_indent = ([] if dash else {}), indent
+            data[open_key] = inner
+        elif indent != inner_indent or isinstance(inner, list) != bool(dash):
+            return None
+        value = _value(written)
+        if value is _NO:
+            return None
+        if isinstance(inner, list):
+            inner.append(value)
+        elif key in inner or _key_tag(key) != "str":
+            return None
+        else:
+            inner[key] = value
+    return data
+
+
+def _tag(text: str) -> str:
+    """What YAML reads an unquoted value as: str, bool, null, timestamp, int..."""
+    return _RESOLVE(yaml.ScalarNode, text, (True, False)).removeprefix("tag:yaml.org,2002:")
+
+
+_key_tag = functools.lru_cache(maxsize=256)(_tag)  # the same few keys in every file
+
+
+def _value(text: str) -> Any:
+    """A value written on one line as YAML reads it, or _NO when _simple does not read its kind."""
+    if not text.isprintable():  # tabs, line separators, controls: YAML decides
+        return _NO
+    if text[0] == "[" and text[-1] == "]":
+        inside = text[1:-1]
+        if not inside.strip():
+            return []
+        items = [item.strip() for item in inside.split(",")]
+        if not items[-1]:
+            items.pop()  # a trailing comma, as YAML allows
+        values = [_plain(item) if _FLOW_ITEM.fullmatch(item) else _NO for item in items]
+        return _NO if _NO in values else values
+    if text[0] == '"':
+        return text[1:-1] if len(text) > 1 and text[-1] == '"' and '"' not in text[1:-1] and "\\" not in text else _NO
+    if text[0] == "'":
+        inside = text[1:-1]
+        return inside.replace("''", "'") if len(text) > 1 and text[-1] == "'" and "'" not in inside.replace("''", "") \
+            else _NO
+    return _plain(text)
+
+
+def _plain(text: str) -> Any:
+    """An unquoted value as YAML reads it: text, true or false, null, a date; _NO for anything else."""
+    if text[0] in _INDICATORS or ": " in text or " #" in text or text[-1] == ":":
+        return _NO
+    if text[0] not in _RESOLVED and None not in _RESOLVED:
+        return text  # no implicit type starts with this character: text, without asking each resolver
+    tag = _tag(text)
+    if tag == "str":
+        return text
+    if tag == "bool":
+        return _BOOLS[text.lower()]
+    if tag == "null":
+        return None
+    if tag == "timestamp" and _ISO_DATE.fullmatch(text):
+        try:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:  # an impossible date: YAML's reading reports it at its line
+            return _NO
+    return _NO
 
 
 class _Refused(Exception):
@@ -157,11 +269,18 @@ def key_line(split_: Split, key: str, after: int = 0) -> int:
     """The file line where `key:` is written in the front matter (its first line if not found)."""
     if split_.yaml_text is None:
         return 1
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    if after < split_.yaml_line and split_.yaml_text.startswith(f"{key}:"):
+        return split_.yaml_line  # the first line: `title:` mostly
+    pattern = _key_pattern(key)
     for i, line in enumerate(split_.yaml_text.split("\n")):
         if i + split_.yaml_line > after and pattern.match(line):
             return i + split_.yaml_line
     return max(split_.yaml_line, 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _key_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*{re.escape(key)}\s*:")
 
 
 def raw_value(split_: Split, key: str) -> str:
@@ -176,33 +295,33 @@ def validate(
     """Check data against a schema: wrong types and missing keys are errors, unknown keys warnings."""
     problems = []
     for key, value in data.items():
-        line = key_line(split_, str(key), after)
         field = fields.get(str(key))
         if field is None:
             if prefix or key not in THEME_KEYS:
                 known = ", ".join(fields)
                 problems.append(
-                    Problem(path, line, f"unknown front matter key '{prefix}{key}'",
+                    Problem(path, key_line(split_, str(key), after), f"unknown front matter key '{prefix}{key}'",
                             f"remove it or use one of: {known}", "warning", "keys")
                 )
             continue
-        wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in field.types)
         if field.may_be_empty and (value is None or (isinstance(value, str) and not value.strip())):
             # Imported articles often have `description:` with nothing after it: the page is fine without.
             problems.append(
-                Problem(path, line, f"empty '{prefix}{key}'", f"write {field.help}, or remove the key", "warning",
-                        str(key))
+                Problem(path, key_line(split_, str(key), after), f"empty '{prefix}{key}'",
+                        f"write {field.help}, or remove the key", "warning", str(key))
             )
         elif value is None or not isinstance(value, field.types) or (
             isinstance(value, bool) and bool not in field.types
         ):
+            wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in field.types)
             problems.append(
-                Problem(path, line, f"'{prefix}{key}' must be {wanted}, not {value!r}",
+                Problem(path, key_line(split_, str(key), after), f"'{prefix}{key}' must be {wanted}, not {value!r}",
                         f"set it to {field.help}")
             )
         elif isinstance(value, list) and field.items and not all(isinstance(i, field.items) for i in value):
             problems.append(
-                Problem(path, line, f"every item of '{prefix}{key}' must be text", "quote the items")
+                Problem(path, key_line(split_, str(key), after), f"every item of '{prefix}{key}' must be text",
+                        "quote the items")
             )
     for key, field in fields.items():
         if field.required and key not in data:
@@ -224,7 +343,7 @@ def validate_translation_block(block: dict[str, Any], split_: Split, path: str) 
                     "set it to machine or reviewed")
         )
     source_hash = block.get("source_hash")
-    if isinstance(source_hash, str) and not re.fullmatch(r"[0-9a-f]{6,64}", source_hash):
+    if isinstance(source_hash, str) and not _HASH.fullmatch(source_hash):
         problems.append(
             Problem(path, key_line(split_, "source_hash", start),
                     f"translation.source_hash '{source_hash}' is not a hash", "run kb approve to set it")

@@ -58,6 +58,7 @@ class Git:
         self.prefix: str | None = None  # root's path inside the repository ("" at its top); None: no repository
         self.shallow = False  # cloned with --depth: older versions may be missing
         self._versions: dict[str, list[tuple[str, str]]] = {}  # by prefetch()
+        self._blobs: dict[str, bytes | None] = {}  # by read_many(), for read() to answer from: spec -> bytes
         self._batch: subprocess.Popen[bytes] | None = None  # git cat-file --batch, started by read()
         output = _run(root, "rev-parse", "--show-prefix", "--is-shallow-repository")
         if output is None:
@@ -122,7 +123,34 @@ class Git:
         """The file's bytes at a commit, or None if it did not exist there."""
         if self.prefix is None:
             return None
-        return self.read_object(f"{commit}:{self.prefix}{path}")
+        spec = f"{commit}:{self.prefix}{path}"
+        return self._blobs.pop(spec) if spec in self._blobs else self.read_object(spec)
+
+    def read_many(self, versions: Iterable[tuple[str, str]]) -> None:
+        """Read (commit, path) versions with one git process and no round trip each, for read() to answer from."""
+        specs = [spec for spec in dict.fromkeys(f"{commit}:{self.prefix}{path}" for commit, path in versions)
+                 if "\n" not in spec and spec not in self._blobs]
+        if self.prefix is None or not specs:
+            return
+        try:
+            output = subprocess.run(["git", "--literal-pathspecs", "cat-file", "--batch"], cwd=self.root,
+                                    input="".join(f"{spec}\n" for spec in specs).encode(errors="surrogateescape"),
+                                    capture_output=True, check=False).stdout
+        except OSError as exc:
+            log.debug("git cat-file --batch in %s: %s", self.root, exc)
+            return
+        at = 0
+        for spec in specs:  # each answer: "<id> <type> <size>" and the bytes, or "<spec> missing"
+            end = output.find(b"\n", at)
+            if end < 0:
+                return  # git stopped early: read() asks for the rest one by one
+            header = output[at:end].split()
+            if len(header) != 3 or not header[2].isdigit():
+                self._blobs[spec], at = None, end + 1
+                continue
+            size = int(header[2])
+            self._blobs[spec] = output[end + 1:end + 1 + size] if header[1] == b"blob" else None
+            at = end + 1 + size + 1
 
     def read_object(self, spec: str) -> bytes | None:
         """The bytes of the blob a revision spec names (`commit:path`, or a blob's id), or None if none."""

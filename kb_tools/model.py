@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
-from kb_tools.blocks import Block, normalize_text, short_hash
+from kb_tools.blocks import Block, normalize_text, short_hash, unpack
 from kb_tools.config import Settings
 from kb_tools.errors import Problem
 
@@ -94,6 +94,7 @@ class HelpCenter:
     assets: dict[str, dict[str, str]]  # lang -> rel -> file (relative to the root) of images and other files
     problems: list[Problem]  # problems outside any one document
     editorial: dict[str, dict[str, EditorialEdit]] = field(default_factory=dict)  # rel -> hash before -> edit
+    packed: dict[str, bytes] = field(default_factory=dict)  # path -> blocks.pack() of blocks a scan read, then left out
 
     def editorial_chain(self, rel: str, digest: str) -> tuple[EditorialEdit, ...]:
         """The editorial edits that follow one another from the source version with hash digest."""
@@ -109,9 +110,11 @@ class HelpCenter:
         return self.docs[self.settings.source_language].get(rel)
 
     def with_blocks(self, doc: Document) -> Document:
-        """doc with its blocks, read again from disk when the scan left them out."""
+        """doc with its blocks: unpacked if the scan read them, else read again from disk."""
         if doc.parsed is not None or not doc.readable:
             return doc
+        if doc.path in self.packed:
+            return replace(doc, parsed=unpack(self.packed[doc.path]))
         from kb_tools.scan import read_document  # the scanner reads; the model only describes
 
         data = (self.settings.root / doc.path).read_bytes()

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from kb_tools import snapshots
-from kb_tools.blocks import Block
-from kb_tools.cache import CACHE_DIR, Memo
+from kb_tools.blocks import Block, pack, unpack
+from kb_tools.cache import CACHE_DIR, Memo, paused_gc
 from kb_tools.git import SHALLOW, Git, changed_between, head
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
 
-__all__ = ["STATUSES", "Entry", "by_harm", "compute", "counts", "entry_for", "explain_stale", "harm",
+__all__ = ["STATUSES", "Entry", "by_harm", "compute", "counts", "entry_for", "explain_stale", "harm", "json_text",
            "report_json", "violations"]
 
 
@@ -47,8 +51,11 @@ class Entry:
 
 def entry_for(center: HelpCenter, lang: str, rel: str) -> Entry:
     """The status of rel in lang, from the documents alone (no git)."""
-    source = center.source(rel)
-    doc = center.docs[lang].get(rel)
+    return _entry(center, lang, rel, center.source(rel), center.docs[lang].get(rel))
+
+
+def _entry(center: HelpCenter, lang: str, rel: str, source: Document | None, doc: Document | None) -> Entry:
+    """entry_for, given the source and the document of rel in lang (None where there is none)."""
     critical = bool(source and source.critical)
     if doc is None:
         assert source is not None
@@ -77,67 +84,78 @@ def entry_for(center: HelpCenter, lang: str, rel: str) -> Entry:
 def compute(center: HelpCenter, languages: tuple[str, ...] | None = None) -> dict[str, list[Entry]]:
     """Every article's status in every language (the source language included), sorted by path."""
     report = {}
-    source_rels = set(center.docs[center.settings.source_language])
-    for lang in languages or center.settings.languages:
-        rels = sorted(source_rels | set(center.docs[lang]))
-        report[lang] = [entry_for(center, lang, rel) for rel in rels]
+    sources = center.docs[center.settings.source_language]
+    with paused_gc():
+        for lang in languages or center.settings.languages:
+            docs = center.docs[lang]
+            report[lang] = [_entry(center, lang, rel, sources.get(rel), docs.get(rel))
+                            for rel in sorted(sources.keys() | docs.keys())]
     return report
 
 
-def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache: bool = True) -> dict[str, list[Entry]]:
+def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache: bool = True,
+                  blocks: bool = True) -> dict[str, list[Entry]]:
     """Fill in, for stale entries, which source blocks changed and when, from git history.
 
     Explanations are kept in .kb-cache/ by source path, the source version translated, the source
     file's bytes and which snapshots exist, along with the HEAD they were found at: a later commit
     forgets those of the sources it touched, so a warm run walks no history. What is not kept is
     found with one git log for all of them and one git process reading their old versions.
+    blocks=False leaves Entry.made_from empty: only the review site, the reader's pages and kb diff
+    need those blocks, and unpacking them was a fifth of a warm `kb status`.
     """
-    git = Git(center.settings.root)
+    stale = [(lang, index, entry, _made_from(center, lang, entry)) for lang, entries in report.items()
+             for index, entry in enumerate(entries) if entry.status == "stale"]
+    result = {lang: list(entries) for lang, entries in report.items()}
+    if not stale:
+        return result
+    root = center.settings.root
+    git = Git(root)
     memo = _stale_memo(git, use_cache)
     found: dict[tuple[str, str], _Explained | None] = {}
     keys: dict[tuple[str, str], tuple[str, ...]] = {}
-    for lang, entries in report.items():
-        for entry in entries:
-            made_from = _made_from(center, lang, entry)
-            if made_from and (entry.rel, made_from) not in found:
+    snapshot_files = _snapshot_files(root)
+    with paused_gc():
+        for _lang, _index, entry, made_from in stale:
+            if (entry.rel, made_from) not in found:
                 source = center.source(entry.rel)
                 assert source is not None
-                keys[entry.rel, made_from] = _memo_key(center, source, made_from)
+                keys[entry.rel, made_from] = _memo_key(center, source, made_from, snapshot_files)
                 found[entry.rel, made_from] = memo.get(keys[entry.rel, made_from])
-    missing = [key for key, explained in found.items() if explained is None]
-    with git:
-        git.prefetch(center.source(rel).path for rel, _ in missing)  # type: ignore[union-attr]
-        for rel, made_from in missing:
-            source = center.source(rel)
-            assert source is not None
-            found[rel, made_from] = _explain(git, center, source, made_from)
-            memo.put(keys[rel, made_from], found[rel, made_from])
-    memo.save(prune=set(report) == set(center.settings.languages))
-    result = {}
-    for lang, entries in report.items():
-        explained = []
-        for entry in entries:
-            made_from = _made_from(center, lang, entry)
-            if made_from:
-                changed, date, reasons, blocks = found[entry.rel, made_from]  # type: ignore[misc]
-                # Not dataclasses.replace, which reads the fields anew for each of thousands of entries.
-                entry = Entry(entry.lang, entry.rel, entry.status, entry.critical, entry.path, reasons, changed, date,
-                              blocks)
-            explained.append(entry)
-        result[lang] = explained
+        missing = [key for key, explained in found.items() if explained is None]
+        with git:
+            paths = [center.source(rel).path for rel, _ in missing]  # type: ignore[union-attr]
+            git.prefetch(paths)
+            # The versions history is likely to compare, the newest few of each source, read at once.
+            git.read_many((commit, path) for path in dict.fromkeys(paths) for commit, _date in git.versions(path)[:3])
+            for rel, made_from in missing:
+                source = center.source(rel)
+                assert source is not None
+                found[rel, made_from] = _explain(git, center, source, made_from)
+                memo.put(keys[rel, made_from], found[rel, made_from])
+        memo.save(prune=set(report) == set(center.settings.languages))
+        unpacked: dict[tuple[str, str], tuple[Block, ...]] = {}
+        for lang, index, entry, made_from in stale:
+            changed, date, reasons, packed = found[entry.rel, made_from]  # type: ignore[misc]
+            made: tuple[Block, ...] = ()
+            if blocks and packed:  # unpacked once for every language translated from this version
+                if (entry.rel, made_from) not in unpacked:
+                    unpacked[entry.rel, made_from] = unpack(packed)
+                made = unpacked[entry.rel, made_from]
+            # Not dataclasses.replace, which reads the fields anew for each of thousands of entries.
+            result[lang][index] = Entry(entry.lang, entry.rel, entry.status, entry.critical, entry.path, reasons,
+                                        changed, date, made)
     return result
 
 
 def _made_from(center: HelpCenter, lang: str, entry: Entry) -> str:
-    """The source hash a stale entry's translation was made from ('' for an entry not stale)."""
-    if entry.status != "stale":
-        return ""
+    """The source hash a stale entry's translation was made from."""
     translation = center.docs[lang][entry.rel].translation
     assert translation is not None
     return translation.source_hash
 
 
-_Explained = tuple[tuple[Change, ...], str, tuple[str, ...], tuple[Block, ...]]  # changes, date, notes, blocks
+_Explained = tuple[tuple[Change, ...], str, tuple[str, ...], bytes]  # changes, date, notes, blocks.pack of the version
 
 
 def _explain(git: Git, center: HelpCenter, source: Document, made_from: str) -> _Explained:
@@ -148,11 +166,11 @@ def _explain(git: Git, center: HelpCenter, source: Document, made_from: str) -> 
         or find_version(git, source, made_from)
     if version is None:
         if git.prefix is None:
-            return (), "", ("not in a git repository: cannot tell which paragraphs changed",), ()
+            return (), "", ("not in a git repository: cannot tell which paragraphs changed",), b""
         note = f"git history holds no version of {source.path} with hash {made_from}"
         why = SHALLOW if git.shallow else "cannot tell which paragraphs changed"
-        return (), "", (f"{note}: {why}",), ()
-    return tuple(changes(version.document, source)), version.changed_on, (), version.document.blocks
+        return (), "", (f"{note}: {why}",), b""
+    return tuple(changes(version.document, source)), version.changed_on, (), pack(version.document.blocks)
 
 
 def _stale_memo(git: Git, use_cache: bool) -> Memo:
@@ -169,12 +187,20 @@ def _stale_memo(git: Git, use_cache: bool) -> Memo:
     return memo
 
 
-def _memo_key(center: HelpCenter, source: Document, made_from: str) -> tuple[str, ...]:
+def _snapshot_files(root: Path) -> set[str]:
+    """The names of the snapshot files kept (snapshots.path_for: <hash>.md), read once rather than asked one by one."""
+    try:
+        with os.scandir(snapshots.folder(root)) as entries:
+            return {entry.name for entry in entries if entry.is_file()}
+    except OSError:
+        return set()
+
+
+def _memo_key(center: HelpCenter, source: Document, made_from: str, snapshot_files: set[str]) -> tuple[str, ...]:
     """What an explanation depends on but git history: the source's bytes, the versions sought, their snapshots."""
-    root = center.settings.root
     through = center.editorial_chain(source.rel, made_from)
     wanted = (made_from, through[-1].after) if through else (made_from,)
-    kept = "".join("1" if snapshots.path_for(root, digest).is_file() else "0" for digest in wanted)
+    kept = "".join("1" if f"{digest}.md" in snapshot_files else "0" for digest in wanted)  # snapshots.path_for
     return (source.path, *wanted, source.content_hash, kept)  # the hash of the bytes the scan read
 
 
@@ -194,12 +220,31 @@ def report_json(center: HelpCenter, report: dict[str, list[Entry]], dashboard: d
     }
 
 
+def json_text(data: Any, depth: int = 4) -> str:
+    """JSON indented as json.dumps(indent=2) indents it down to depth, each value deeper on one line.
+
+    For report_json's document: an article a line. Python's JSON encoder indents only in Python (its C
+    encoder writes compact text): at 10,000 articles x 6 languages, indenting every field took a sixth
+    of a warm `kb status --format json`.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def text(value: Any, level: int) -> str:
+        if level >= depth or not value or not isinstance(value, dict | list):
+            return encode(value)
+        pad = "\n" + "  " * (level + 1)
+        items = (f"{pad}{encode(str(key))}: {text(item, level + 1)}" for key, item in value.items()) \
+            if isinstance(value, dict) else (pad + text(item, level + 1) for item in value)
+        brackets = "{}" if isinstance(value, dict) else "[]"
+        return brackets[0] + ",".join(items) + "\n" + "  " * level + brackets[1]
+
+    return text(data, 0)
+
+
 def counts(entries: list[Entry]) -> dict[str, int]:
     """How many entries have each status."""
-    tally: dict[str, int] = dict.fromkeys(STATUSES, 0)
-    for entry in entries:
-        tally[entry.status] += 1
-    return tally
+    tally = Counter(map(attrgetter("status"), entries))  # counted in C: tens of thousands of entries a language
+    return {status: tally[status] for status in STATUSES}
 
 
 def violations(center: HelpCenter, report: dict[str, list[Entry]]) -> list[str]:
@@ -207,7 +252,10 @@ def violations(center: HelpCenter, report: dict[str, list[Entry]]) -> list[str]:
     found = []
     for lang, entries in report.items():
         rules = center.settings.policy(lang).fail_on
+        named = {rule.removesuffix("-critical") for rule in rules}  # the statuses a rule names: most entries have none
         for entry in entries:
+            if entry.status not in named:
+                continue
             broken: list[str] = [entry.status] if entry.status in rules else []
             if entry.critical and f"{entry.status}-critical" in rules:
                 broken.append(f"{entry.status}-critical")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from pathlib import Path
 
 from conftest import RunKb, article, hash_of, translation, write_kb
 from test_warm_cache import commit, same
 
+from kb_tools import config
 from kb_tools import scan as scan_mod
 
 SAMPLE = Path(__file__).resolve().parent.parent / "docs"
@@ -46,3 +49,199 @@ def test_warm_check_finds_a_link_broken_by_an_edit_of_the_page_it_points_at(tmp_
     assert out
     check = run_kb(root, "check").out
     assert "no heading #network-fees in fees.md" in check and "gone.md" in check
+
+
+# Values and keys around every rule of YAML that the quick front matter reader must follow or leave to YAML.
+VALUES = ["Plain title", "2FA setup", "yes", "No", "on", "OFF", "null", "~", "true", "TRUE", "2026-11-20",
+          "2026-13-45", "2026-1-5", "2026-11-20 10:00:00", "12", "0x1f", "1.5", ".5", ".inf", "1_000", "1:20", "=",
+          "<<", "'quoted'", "'it''s'", "'a'''", "''''", '"dq"', '"with \\" escape"', '"a\\tb"', "'a: b'", '"a: b"',
+          "a: b", "a:b", "a:", "a #b", "a#b", "C#", "[a, b]", "[a, 'b']", "[]", "[ ]", "[a, b,]", "[2fa, x y]",
+          "[1, 2]", "[yes]", "[~]", "[2026-01-01]", "[a b, c  d]", "[a:b]", "[a #b]", "[-a]", "[a]]", "[[a]]",
+          "[a,,b]", "[,]", "{a: b}", "- a", "-a", "?a", ":a", "!tag x", "&anchor x", "*alias", "|", ">", "%x",
+          "@x", "`x`", "如何开启双重验证（2FA）", "Fees [BTC], {ETH}", "a\tb", "a\u00a0b", "a\u2028b", "a\u0085b",
+          "a\ufeffb", "a\x7fb", "x  y", "'", '"', "''", '""', "'''", "a'b", 'a"b', "...", "---x", "a\\b", "0o17",
+          "+1", "-1", "1e3", "NaN", ".nan", "y", "n", "é", "🙂 emoji", "'multi' 'quoted'", '"a" # c', "a ' b '"]
+KEYS = ["title", "description", "tags", "yes", "on", "null", "Title", "a-b", "_x", "k" * 150, "2fa", "critical"]
+
+
+def _yaml_reading(text: str) -> str:
+    """What YAML makes of front matter text: repr of the data (types told apart: True is not 1), or the error."""
+    from kb_tools import frontmatter
+
+    try:
+        return repr(frontmatter._parse_yaml(text, 2))
+    except frontmatter.FrontMatterError as exc:
+        return f"error {exc.message}"
+
+
+def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yaml() -> None:
+    import yaml
+
+    from kb_tools import frontmatter
+
+    texts = [f"{key}: {value}" for key in KEYS for value in VALUES] + [f"{key}:" for key in KEYS]
+    for value in VALUES:
+        texts += [f"title: T\ntranslation:\n  source_hash: {value}\n  status: reviewed",
+                  f"translation:\n    status: {value}\n    engine: x", f"tags:\n- {value}\n- b", f"tags:\n  - {value}",
+                  f"title: {value}\ntitle: again", f"translation:\n  a: {value}\n  a: b"]
+    texts += ["title: a\n# comment", "title: a\n\ndescription: b", "title: a\n  more", "  title: a", "title: a\n- b",
+              "description:\ntitle: a", "translation:\n  a: b\n c: d", "translation:\n  a: b\n    c: d",
+              "translation:\n  a:\n    b: c", "translation:\n  qa:\n  - x", "tags:\n- a\n  - b", "tags:\n- a\nx: 1",
+              "tags:\n  - a\n  b: c", "translation:\n  a: b\n  - c", "title : a", "title:a", "title:\ttab", "", "---"]
+    rng = random.Random(15)
+    randoms = []
+    for _ in range(3000):  # random front matter: top-level keys, a nested block, a list, now and then a slip
+        lines = []
+        for _ in range(rng.randint(1, 4)):
+            kind, key = rng.random(), rng.choice([*KEYS[:4], "translation", "qa"])
+            if kind < 0.6:
+                lines.append(f"{key}: {rng.choice(VALUES)}")
+            else:
+                indent = rng.choice(["", "  ", "    "]) + ("- " if kind < 0.8 else "")
+                lines.append(f"{key}:")
+                lines += [indent + (rng.choice(VALUES) if indent.endswith("- ") else f"{rng.choice(KEYS)}: "
+                                    f"{rng.choice(VALUES)}") for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.2:
+            index = rng.randrange(len(lines))
+            lines[index] = rng.choice([" ", "# ", "", "  - "]) + lines[index]
+        randoms.append("\n".join(lines))
+    texts += randoms
+    for block in ({"source_hash": "3f2a9c81d0e4", "status": "reviewed", "reviewed_by": "li.wei",
+                   "reviewed_on": dt.date(2026, 11, 20)},
+                  {"source_hash": "0123456789ab", "status": "machine", "engine": "google"}):  # as kb approve writes it
+        texts.append(yaml.safe_dump({"title": "提币: 网络", "tags": ["a", "b c"], "translation": block},
+                                    allow_unicode=True, sort_keys=False, width=1000).rstrip("\n"))
+    texts += [frontmatter.split(path.read_text(encoding="utf-8")).yaml_text or "" for path in SAMPLE.rglob("*.md")]
+    for text in texts:
+        simple = frontmatter._simple(text)
+        if simple is not None:
+            assert repr(simple) == _yaml_reading(text), text
+    # It does read the usual front matter (the sample's, what kb writes), and enough of the random
+    # texts for the comparison above to hold something: most are not front matter at all.
+    for text in texts[-len(list(SAMPLE.rglob("*.md"))) - 2:]:
+        assert frontmatter._simple(text) is not None, text
+    assert sum(frontmatter._simple(text) is not None for text in randoms) >= 100
+
+
+def test_files_read_by_a_process_a_core_are_the_files_read_by_one(tmp_path: Path) -> None:
+    import threading
+
+    files = {f"docs/en/topic-{i}/a{i}.md": article(f"Article {i}", f"## Part {i}\n\nText {i}.\n\n- one\n- two\n")
+             for i in range(40)}
+    files |= {f"docs/zh/topic-{i}/a{i}.md": f"---\ntitle: 文章 {i}\n---\n\n## 部分\n\n文字。\n"
+              for i in range(0, 40, 2)}
+    files |= {"docs/zh/untitled.md": "# 标题\n\n文字\n", "docs/zh/bad.md": "---\ntitle: [\n---\n\nx\n",
+              "docs/en/deep.md": article("Deep", "[" * 200 + "\n")}
+    root = write_kb(tmp_path, files)
+    settings = config.load(root / "mkdocs.yml")
+    todo = [(f"docs/{lang}/{rel}", lang, rel, str(root / "docs" / lang / rel), lang == "en", slot)
+            for slot, (lang, rel) in enumerate((path.split("/", 2)[1], path.split("/", 2)[2]) for path in files)]
+    todo.append(("docs/en/gone.md", "en", "gone.md", str(root / "docs/en/gone.md"), True, len(todo)))
+    assert threading.active_count() == 1  # else no pool starts, and this compares one process with itself
+    for blocks in (True, False):
+        alone = scan_mod._read_all(todo, blocks, workers=1)
+        assert scan_mod._read_all(todo, blocks, workers=2) == alone
+        assert alone[-1] == "No such file or directory"
+        assert any(doc.parsed for doc, _packed in alone[:-1]) == blocks  # type: ignore[misc]
+    center = scan_mod.scan(settings, use_cache=False, blocks=False)
+    assert center.docs["zh"]["untitled.md"].title == "标题" and not center.docs["zh"]["bad.md"].readable
+
+
+def test_the_json_report_is_indented_as_json_dumps_indents_it_down_to_each_article(tmp_path: Path,
+                                                                                  run_kb: RunKb) -> None:
+    import json
+
+    from kb_tools import status
+
+    data = {"a": {"b": [{"c": 1, "d": ["x", {"e": None}]}, [], {}], "f": "提币 \"q\"\n"}, "g": [1.5, True], "h": {}}
+    assert status.json_text(data, depth=99) == json.dumps(data, ensure_ascii=False, indent=2)
+    assert json.loads(status.json_text(data, depth=2)) == data
+    root = tmp_path / "kb"
+    write_kb(root, {"docs/en/withdraw.md": article("Withdraw", BODY), "docs/en/fees.md": article("Fees", FEES)})
+    write_kb(root, {"docs/zh/withdraw.md": translation("提币", BODY, "0123456789ab")})
+    out = run_kb(root, "status", "--format", "json").out
+    articles = [json.loads(line.strip().rstrip(",")) for line in out.splitlines() if '"file": ' in line]
+    by_lang = json.loads(out)["languages"]
+    assert articles == by_lang["zh"]["articles"] + by_lang["ja"]["articles"]  # an article a line
+    assert [a["status"] for a in articles] == ["missing", "stale", "missing", "missing"]
+
+
+# Lines around every rule the quick block reader follows or leaves to markdown-it.
+TRICKY = ["2026 was a year.", "1.5 BTC fee", "## C#", "## Ends #", "#hashtag", "####### seven", "#", "- - -", "---",
+          "***", "===", "-  two spaces", "-", "1.", "2026.", "10. ten", "3) paren", "0. zero", "1234567890. ten",
+          "٣. arabic digit", "１. fullwidth", "```", "````", "``` `", "~~~", "    indented", "  two spaces", "   ```",
+          "> quote", "<div>", "<!-- c -->", "[ref]: /url", "[multi", "line]: /u", "*em* start", "_em_", "``two``",
+          "| a | b |", "|---|---|", "|:--|--:|", "| x |", "a | b", "--- | ---", "|---|", "- a | b", "# h | x", ":---",
+          "| a \\| b |", "!!! note", "!!!  two", "!!!note", "??? note", "    body", "        deep", "   ", "      ",
+          "\u3000ideographic", "a\u00a0b", "- **bold** item", "- [ ] task", "x <b>y</b>", "- --- | ---", "!", "!x",
+          "![x]: y"]
+PLAIN = ["Text of a paragraph.", "More text with `code` and [a link](x.md).", "**Note:** read this.", "中文段落。",
+         "(In brackets.)", '"Quoted."', "[Link](y.md) first.", "1.5 BTC is the fee.", "Ünïcode text.",
+         "![Image](a.svg)"]
+
+
+def _markdown_block(rng: random.Random) -> list[str]:
+    """Lines of one block as articles write them: a paragraph, heading, list, table, fence or admonition."""
+    kind = rng.random()
+    if kind < 0.3:
+        return [rng.choice(PLAIN) for _ in range(rng.randint(1, 3))]
+    if kind < 0.45:
+        return [rng.choice(["#", "##", "###"]) + " " + rng.choice(["Fees", "Network {#net}", "中文标题", "A  b "])]
+    if kind < 0.6:
+        marker = rng.choice(["-", "*", "+", "1.", "2)"])
+        return [f"{marker} {rng.choice(PLAIN)}" for _ in range(rng.randint(1, 4))]
+    if kind < 0.7:
+        return ["| Coin | Fee |", rng.choice(["|---|---|", "|:--|--:|", "| --- | --- |"]),
+                *["| BTC | 1 |"] * rng.randint(0, 3)]
+    if kind < 0.8:
+        inside = rng.sample(["x = 1", "", "  y", "| a |", "    ```"], rng.randint(0, 3))
+        return ["```" + rng.choice(["", "bash"]), *inside, rng.choice(["```", "````", "   ```", "``` x"])]
+    if kind < 0.9:
+        inner = [line for _ in range(rng.randint(1, 3)) for line in [*_markdown_block(rng), ""]]
+        return [rng.choice(["!!! note", '!!! warning "Careful"'])] + [("    " + line if line else "") for line in inner]
+    return [rng.choice(TRICKY)]
+
+
+def test_the_quick_block_reader_reads_what_markdown_it_reads_or_leaves_it_to_markdown_it() -> None:
+    from kb_tools import blocks, frontmatter
+
+    rng = random.Random(15)
+    bodies = []
+    for _ in range(4000):  # articles of random blocks, blank lines between them or not, half with a tricky line
+        lines: list[str] = []
+        for _ in range(rng.randint(1, 8)):
+            lines += _markdown_block(rng) + [""] * rng.choice([0, 1, 1, 2])
+        if rng.random() < 0.5:
+            lines.insert(rng.randrange(len(lines) + 1), rng.choice(TRICKY))
+        bodies.append("\n".join(lines) + "\n")
+    quick = 0
+    for body in bodies:
+        read = blocks._quick(body.split("\n"), 4)
+        if read is not None:
+            assert read == blocks._parsed(body, body.split("\n"), 4), body
+            quick += 1
+    assert quick >= 500  # about a quarter: enough for the comparison to hold something (the rest is markdown-it's)
+    # It reads the sample's articles (but for the one with a quote) and an article as the benchmark writes it.
+    sample = [frontmatter.split(path.read_text(encoding="utf-8")).body for path in SAMPLE.rglob("*.md")]
+    assert all(blocks._quick(body.split("\n"), 0) is not None for body in sample if "\n>" not in body)
+    assert [blocks._quick(body.split("\n"), 0) for body in sample] != [None] * len(sample)
+
+
+def test_versions_read_at_once_are_the_versions_read_one_by_one(tmp_path: Path) -> None:
+    from conftest import commit_all
+
+    from kb_tools.git import Git
+
+    root = write_kb(tmp_path, {"docs/en/a b.md": article("A", "One.\n"), "docs/en/c.md": article("C", "Two.\n")})
+    commit_all(root, "first")
+    write_kb(root, {"docs/en/a b.md": article("A", "One, edited.\n"), "docs/en/new.md": article("N", "New.\n")})
+    commit_all(root, "second")
+    paths = ["docs/en/a b.md", "docs/en/c.md", "docs/en/new.md"]
+    one = Git(root)
+    wanted = [(commit, path) for path in paths for commit, _date in one.versions(path)] + [("HEAD~1", "docs/en/new.md")]
+    expected = [one.read(commit, path) for commit, path in wanted]
+    assert expected[-1] is None and b"edited" in expected[0]  # a version missing, and one changed
+    many = Git(root)
+    many.read_many(wanted)
+    assert len(many._blobs) == len(wanted)  # every answer kept: read() asks git nothing more
+    assert [many.read(commit, path) for commit, path in wanted] == expected

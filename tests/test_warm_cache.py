@@ -71,3 +71,18 @@ def test_warm_status_and_check_follow_edits_and_commits(tmp_path: Path, run_kb: 
     write_kb(root, {"locales/glossary.yml": "required:\n  network:\n    zh: 网络通道\n"})
     same(root, tmp_path, run_kb)
     assert "glossary term" in run_kb(root, "check").out
+
+
+def test_blocks_kept_from_before_an_edit_are_not_used_after_a_scan_without_blocks_saw_it(tmp_path: Path) -> None:
+    from kb_tools import config
+    from kb_tools.scan import scan
+
+    root = write_kb(tmp_path, {"docs/en/withdraw.md": article("Withdraw", BODY),
+                               "docs/zh/withdraw.md": translation("提币", ZH, "0123456789ab")})
+    settings = config.load(root / "mkdocs.yml")
+    assert "每个网络" in scan(settings).docs["zh"]["withdraw.md"].blocks[-1].text  # kept in blocks.pickle
+    zh = root / "docs/zh/withdraw.md"
+    zh.write_text(zh.read_text().replace("每个网络收取 1 USDT 的费用。", "费用因网络而异。"))
+    assert scan(settings, blocks=False).docs["zh"]["withdraw.md"].parsed is None  # read again, its blocks not
+    for _ in range(2):  # read from the file, then from the cache
+        assert scan(settings).docs["zh"]["withdraw.md"].blocks[-1].text == "费用因网络而异。"
