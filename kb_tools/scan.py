@@ -244,8 +244,9 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None) -> li
     costs = [SOURCE_COST if blocks or is_source else 1 for *_, is_source, _slot in todo]
     if workers is None:
         workers = min(len(os.sched_getaffinity(0)), sum(costs) // PARALLEL_FROM)
-    # Only from a process without threads: a fork copies no thread, and a lock another one held stays held.
-    if workers < 2 or threading.active_count() > 1 or multiprocessing.current_process().daemon:
+    # Only from a process without threads (a fork copies no thread, and a lock another one held stays held),
+    # and not from a worker: kb build's languages already take a core each.
+    if workers < 2 or threading.active_count() > 1 or multiprocessing.parent_process() is not None:
         return _read(todo, blocks, blocks)
     chunks, chunk, cost, size = [], [], 0, sum(costs) / (workers * 4)  # a few a worker: none waits long for another
     for item, item_cost in zip(todo, costs, strict=True):
