@@ -39,6 +39,7 @@ from whoosh.analysis import (
 )
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
 from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
 from whoosh.scoring import BM25F, BM25FScorer
@@ -625,16 +626,20 @@ class Searcher:
 
     FIELDS = OWN + SRC
 
-    def __init__(self, root: Path, lang: str) -> None:
+    def __init__(self, root: Path, lang: str, mapped: bool = True) -> None:
+        """mapped: read the index through a memory map, for a searcher kept open: each query costs a fifth
+        less, but opening copies the index's term and posting files into memory (Whoosh's reader of a
+        compound segment does: 50 to 200 ms at 10,000 articles), which one query (kb search) never repays."""
         folder = index_dir(root, lang)
-        if not index.exists_in(str(folder)):
-            raise KbError(f"no search index for {lang}: run kb index")
         self.root, self.lang = root, lang
-        self.ix = index.open_dir(str(folder))
+        try:
+            self.ix = FileStorage(str(folder), supports_mmap=mapped).open_index()
+        except index.EmptyIndexError:
+            raise KbError(f"no search index for {lang}: run kb index") from None
         self.searcher = self.ix.searcher(weighting=Boosted())
         # Read once: Whoosh's Index.schema reads and unpickles the table of segments at every use, and a
         # schema read anew has new analyzers, whose stemmers have forgotten the words they stemmed.
-        self.schema = self.ix.schema
+        self.schema = self.searcher.schema
         try:
             data = json.loads((folder / RULES).read_text(encoding="utf-8"))
             self.rules = query.Rules.from_json(data)
@@ -715,8 +720,9 @@ class Searcher:
         rest = self._query(self._reading(shaped.rest, bridged=True), used)
         if rest is not None:
             parts.append(rest)
-        short = frozenset(run for typed in (shaped.rest, *(word for group in shaped.concepts for word in group))
-                          for run in query.RUNS.findall(typed) if len(run) == 2 and query.is_cjk(run[0]))
+        typed = (shaped.rest, *(word for group in shaped.concepts for word in group))
+        short = frozenset(run for words in typed if query.has_cjk(words)
+                          for run in query.runs(words) if len(run) == 2 and query.is_cjk(run[0]))
         return Looked(Sum(parts) if parts else None, frozenset(term for _, term in used), short)
 
     def frequency(self, term: str, fields: tuple[str, ...]) -> int:
@@ -846,8 +852,8 @@ def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kin
     if kind == "words":
         # Each distinct word analyzed once (an analyzer reads a word alike wherever it stands), not the
         # whole article: stemming every word of every hit cost more than the search.
-        tokenizer = analyzer.items[0] if hasattr(analyzer, "items") else analyzer
-        distinct = " ".join(dict.fromkeys(token.text for token in tokenizer(text)))
+        # Its words found by a regex (query.WORD, what Whoosh's tokenizer finds), not token by token.
+        distinct = " ".join(dict.fromkeys(query.WORD.findall(text)))
         return {token.original.lower() for token in analyzer(distinct, keeporiginal=True) if token.text in terms}
     words = {t for t in terms if not query.is_cjk(t[0])}
     spans: list[list[int]] = []
@@ -895,9 +901,8 @@ def _marks(text: str, words: set[str]) -> list[tuple[int, int]]:
     ordered = sorted(words, key=lambda w: (-len(w), w))
     # The words first, then their bounds: a lookbehind in the pattern made this slower than the search.
     pattern = re.compile("|".join(re.escape(w) for w in ordered), re.IGNORECASE)
-    letter = re.compile(query.LETTER)
     return [m.span() for m in pattern.finditer(text) if query.is_cjk(m.group()[0]) or (
-        not (m.start() and letter.match(text, m.start() - 1)) and not letter.match(text, m.end()))]
+        not (m.start() and query.is_letter(text[m.start() - 1])) and not query.is_letter(text[m.end():m.end() + 1]))]
 
 
 def _window_start(text: str, marks: list[tuple[int, int]], width: int) -> int:
