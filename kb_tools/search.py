@@ -224,6 +224,7 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
         kept = set(optional)
         self.heap = [(m.id(), i) for i, m in enumerate(self.subs) if i not in kept]  # the essential, by document
         heapq.heapify(self.heap)
+        self.found: list[int] = []  # the essential on the current document, off the heap
 
     def _find(self) -> None:
         """Move to the first document, from where the essential sub-matchers are, that may score above the
@@ -245,9 +246,7 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
                     partial += scores[i]
             else:
                 if partial > threshold or not threshold:
-                    for i in found:
-                        heapq.heappush(heap, (doc, i))
-                    self._id, self._score = doc, sum(scores[i] for i in sorted(scores)) * self.boost
+                    self.found, self._id, self._score = found, doc, sum(scores[i] for i in sorted(scores)) * self.boost
                     return
             self._advance(found)
         self._id = None
@@ -298,13 +297,14 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
         return self._score
 
     def next(self) -> bool:
-        self._advance(self._at(self._id))  # type: ignore[arg-type]
+        found, self.found = self.found + self._at(self._id), []  # type: ignore[arg-type]
+        self._advance(found)
         self._find()
         return False
 
     def skip_to(self, target: int) -> bool:
         if self.is_active() and target > self.id():
-            found = []
+            found, self.found = self.found, []
             while self.heap and self.heap[0][0] < target:
                 found.append(heapq.heappop(self.heap)[1])
             self._advance(found, target)
