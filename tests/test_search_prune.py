@@ -44,7 +44,7 @@ def words(lang: str, rng: random.Random) -> list[str]:
 
 
 class Corpus:
-    """A synthetic index of one language, written through kb's schema and fields, and what to ask it."""
+    """A synthetic index of one language, with kb's schema, and what to ask it."""
 
     def __init__(self, root: Path, lang: str, count: int) -> None:
         rng = random.Random(lang)
@@ -62,10 +62,14 @@ class Corpus:
             doc_lang = "en" if lang == "en" or number % 3 == 0 else lang  # a third of zh's pages fall back to en
             # 1 to 600 words (300 CJK ones, two characters each): lengths kept exact and rounded
             size = int(math.exp(rng.uniform(0, math.log(600 if doc_lang == "en" else 300))))
-            blocks = tuple([("heading", text(doc_lang, rng.randint(1, 4)), f"h{i}") for i in range(rng.randint(0, 4))]
-                           + [("paragraph", text(doc_lang, size), "p")])
-            return search._fields_of(f"c{number % 7}/a{number}.md", doc_lang, lang, "current",
-                                     text(doc_lang, rng.randint(1, 8)), text(doc_lang, rng.randint(0, 12)), blocks)
+            suffix = "" if doc_lang == lang else "_src"
+            headings = "\n".join(text(doc_lang, rng.randint(1, 4)) for _ in range(rng.randint(1, 5)))
+            found = {f"title{suffix}": text(doc_lang, rng.randint(1, 8)), f"headings{suffix}": headings,
+                     f"body{suffix}": text(doc_lang, size)}
+            if doc_lang == "en":  # the words of a spaced language's article, as kb indexes them
+                found[f"words{suffix}"] = " ".join(sorted(set(query.WORD.findall(query.normalize(
+                    "\n".join(found.values()))))))
+            return {"lang": doc_lang, "status": "current", **found}
 
         # Several segments, and documents replaced (deleted in their old segment): as kb index leaves an index.
         for start in range(0, count, count // 4):
