@@ -85,6 +85,7 @@ class Edition:
     left_out: dict[str, str] = field(default_factory=dict)  # rel -> why no page shows it (its source is invalid)
     _generated: dict[str, GeneratedPage] | None = field(default=None, init=False, repr=False, compare=False)
     fallbacks: dict[str, set[str]] = field(default_factory=dict)  # lang -> the articles its site shows in the source's
+    indexed: bool = False  # whether computing it brought the search index of lang up to date with center
 
     def badge(self, rel: str) -> str:
         """The language a page is shown in when it is not this edition's (a fallback), else ''."""
@@ -338,7 +339,8 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
     assets = {rel: settings.root / path for rel, path in center.assets[source_lang].items()}
     assets.update({rel: settings.root / path for rel, path in center.assets[lang].items()})
     return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),
-                   i18n.translations(settings.root, lang), reader.left_out(center), reader.fallbacks(center))
+                   i18n.translations(settings.root, lang), reader.left_out(center), reader.fallbacks(center),
+                   indexed=related)
 
 
 def _read(path: Path) -> str:

@@ -77,6 +77,22 @@ def swap_dir(new: Path, target: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
+def hard_link(source: Path, target: Path) -> bool:
+    """Whether target is now a hard link of source (False when source is gone or the filesystem has none).
+
+    For a file of the last build that the new one would write again byte for byte: no data is written.
+    """
+    try:
+        try:
+            os.link(source, target)
+        except FileNotFoundError:  # no folder for target yet (or no source: linking again says so)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+        return True
+    except OSError:
+        return False
+
+
 def clean_scratch(target: Path) -> None:
     """Delete what a killed run left next to target: unfinished scratch folders and old copies not yet deleted.
 

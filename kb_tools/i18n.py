@@ -101,6 +101,7 @@ def translations(root: Path, lang: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
+@functools.lru_cache(maxsize=4096)  # every page names every language
 def language_name(lang: str, in_lang: str | None = None) -> str:
     """A language's name: in its own, capitalized for a list ("Español"), or in_lang's, for a sentence
     ("inglés" in "Leer el original en inglés")."""

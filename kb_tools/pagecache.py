@@ -2,7 +2,8 @@
 
 A builder face keeps, per page, two keys: its content key (the Markdown it converts, its metadata, the
 inputs every page shares and the site's file list: what the page's HTML body is made from) and its page
-key (the content key with the page's own kb context and the navigation every page shows). The keys of a
+key (the content key with the page's own kb context and the navigation every page shows), and a key of each
+other file it may link from the last site instead of writing (the browser index's articles). The keys of a
 build are kept next to its stamp (kb_tools.build) once its site is in place; the next build reuses a
 page's HTML from that site when its page key is the same, and skips converting its Markdown when its
 content key and context are.
@@ -26,6 +27,7 @@ class PageKeys:
 
     nav: str = ""
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # src path -> (content key, page key)
+    files: dict[str, str] = field(default_factory=dict)  # other files (path in the site) -> what each is made from
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,13 @@ def load(path: Path) -> PageKeys | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != VERSION:
             return None
-        return PageKeys(str(data["nav"]), {src: (str(pair[0]), str(pair[1])) for src, pair in data["pages"].items()})
+        return PageKeys(str(data["nav"]), {src: (str(pair[0]), str(pair[1])) for src, pair in data["pages"].items()},
+                        {str(path): str(key) for path, key in data.get("files", {}).items()})
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 
 
 def save(path: Path, keys: PageKeys) -> None:
     """Store keys at path (through a temp file and a rename)."""
-    write_atomic(path, json.dumps({"version": VERSION, "nav": keys.nav, "pages": keys.pages}, sort_keys=True) + "\n")
+    write_atomic(path, json.dumps({"version": VERSION, "nav": keys.nav, "pages": keys.pages, "files": keys.files},
+                                  sort_keys=True) + "\n")

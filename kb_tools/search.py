@@ -22,7 +22,7 @@ import re
 import shutil
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +52,7 @@ from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.layout import Layout, walk_folder
 
 if TYPE_CHECKING:  # what only kb index needs is imported there: kb search starts without the scanner and reader
+    from kb_tools.cache import Memo
     from kb_tools.model import Document, HelpCenter
     from kb_tools.reader import PagePlan
 
@@ -388,23 +389,29 @@ def plain_text(text: str) -> str:
 
 def _fields(doc: Document, shown_lang: str, status: str) -> dict[str, Any]:
     """The index fields of doc: its description counts as a heading (a summary, written to be found)."""
-    blocks = tuple((b.kind, b.text, b.key) for b in doc.blocks)
-    return dict(_fields_of(doc.path, doc.lang, shown_lang, status, doc.title, str(doc.description or ""), blocks))
+    blocks = tuple((b.kind, b.text) for b in doc.blocks)
+    return dict(_fields_of(doc.lang, shown_lang, status, doc.title, str(doc.description or ""), blocks))
 
 
-@functools.lru_cache(maxsize=50_000)  # a build asks for each article's fields three times (edition, index, site)
-def _fields_of(path: str, lang: str, shown_lang: str, status: str, title: str, description: str,
-               blocks: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
-    headings = "\n".join([description, *(plain_text(text) for kind, text, _ in blocks if kind == "heading")])
-    body = "\n".join(plain_text(text) for kind, text, _ in blocks if kind != "heading")
+@functools.lru_cache(maxsize=50_000)  # a build asks for a changed article's fields twice (index, site)
+def _fields_of(lang: str, shown_lang: str, status: str, title: str, description: str,
+               blocks: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    headings = "\n".join([description, *(plain_text(text) for kind, text in blocks if kind == "heading")])
+    body = "\n".join(plain_text(text) for kind, text in blocks if kind != "heading")
     suffix = "" if lang == shown_lang else "_src"
-    stamp = short_hash("\0".join([path, status, title, description, *(key for _, _, key in blocks)]))
-    fields = {"lang": lang, "status": status, "stamp": stamp, f"title{suffix}": title,
-              f"headings{suffix}": headings, f"body{suffix}": body}
+    fields = {"lang": lang, "status": status, f"title{suffix}": title, f"headings{suffix}": headings,
+              f"body{suffix}": body}
     if query.kind(lang) == "words":
         text = query.normalize(f"{title}\n{headings}\n{body}")
         fields[f"words{suffix}"] = " ".join(sorted(set(query.WORD.findall(text))))
     return fields
+
+
+def _stamp(doc: Document, status: str) -> str:
+    """What doc's index fields are made from, hashed without making them: equal stamps, equal fields
+    (its blocks by their keys, which leave out only spacing; headings marked, they are a field of their own)."""
+    return short_hash("\0".join([doc.path, doc.lang, status, doc.title, str(doc.description or ""),
+                                 *(f"#{b.key}" if b.kind == "heading" else b.key for b in doc.blocks)]))
 
 
 def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = None) -> IndexReport:
@@ -532,8 +539,14 @@ def _usable(folder: Path, wanted: Schema) -> bool:
         ix.close()
 
 
-def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(path, index fields) of every article the index of lang holds: what its site shows."""
+Fields = Callable[[], dict[str, Any]]  # an article's index fields, made when called
+
+
+def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iterator[tuple[str, str, Fields]]:
+    """(path, stamp, index fields) of every article the index of lang holds: what its site shows.
+
+    The stamp is cheap and the fields are made only when called: after one edit, one article's are.
+    """
     from kb_tools import locale_data
 
     categories = locale_data.load(center.settings.root, lang, center.settings.source_language).categories
@@ -549,18 +562,27 @@ def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iter
             source = center.with_blocks(center.source(rel))  # type: ignore[arg-type]
             doc = replace(doc, parsed=tuple(doc.blocks[pair] if pair >= 0 else block
                                             for block, pair in zip(source.blocks, page.blocks, strict=True)))
-        fields = _fields(doc, lang, status)
+        stamp, own, heading = _stamp(doc, status), None, ""
         draft = center.docs[lang].get(rel)
         if page.show_source and draft and draft.readable and lang != center.settings.source_language:
             # The site shows the source (a stale critical article, a draft in review): let readers
             # find it with their own words too, from the translation it has.
-            own = _fields(center.with_blocks(draft), lang, status)
-            fields.update({k: v for k, v in own.items() if k in (*OWN, "words")})
-            fields["stamp"] = short_hash(fields["stamp"] + own["stamp"])
+            own = center.with_blocks(draft)
+            stamp = short_hash(stamp + _stamp(own, status))
         elif page.show_source and _category(rel) in categories:
-            fields["headings"] = categories[_category(rel)]  # its category's name in the reader's language
-            fields["stamp"] = short_hash(fields["stamp"] + fields["headings"])
-        yield rel, fields
+            heading = categories[_category(rel)]  # its category's name in the reader's language
+            stamp = short_hash(stamp + heading)
+        yield rel, stamp, functools.partial(_made, doc, lang, status, stamp, own, heading)
+
+
+def _made(doc: Document, lang: str, status: str, stamp: str, own: Document | None, heading: str) -> dict[str, Any]:
+    """The index fields documents() stamped: doc's, with the words of own (a translation) or a category heading."""
+    fields = {**_fields(doc, lang, status), "stamp": stamp}
+    if own is not None:
+        fields.update({k: v for k, v in _fields(own, lang, status).items() if k in (*OWN, "words")})
+    if heading:
+        fields["headings"] = heading
+    return fields
 
 
 def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: Path) -> IndexReport:
@@ -571,10 +593,10 @@ def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: P
     updated, kept = [], set()
     writer = ix.writer()
     try:
-        for rel, fields in documents(center, lang, plans):
+        for rel, stamp, fields in documents(center, lang, plans):
             kept.add(rel)
-            if stamps.get(rel) != fields["stamp"]:
-                writer.update_document(path=rel, **fields)
+            if stamps.get(rel) != stamp:
+                writer.update_document(path=rel, **fields())
                 updated.append(rel)
         removed = sorted(set(stamps) - kept)
         for rel in removed:
@@ -932,21 +954,29 @@ class Similar:
     TERMS = 12  # terms kept per article; twice as many CJK pairs: a word is about two, and some span two words
     COMMON = 300  # a term in more articles than this says little about any of them
 
-    def __init__(self, lang: str, stored: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, lang: str, stored: dict[str, dict[str, Any]], memo: Memo | None = None) -> None:
+        """memo: each article's terms, kept between builds (keyed by the text they are read from)."""
         analyzers = {lang: analyzer(lang)}
         counts: dict[str, Counter[str]] = {}
         for path, fields in stored.items():
             suffix = "" if fields["lang"] == lang else "_src"
             about = f"{fields.get('title' + suffix) or ''} " * 2 + (fields.get("body" + suffix) or "")[:600]
-            tokens = analyzers.setdefault(fields["lang"], analyzer(fields["lang"]))(about)
-            counts[path] = Counter(t.text for t in tokens if len(t.text) > 1 or not t.text.isascii())
+            key = (fields["lang"], hashlib.sha256(about.encode("utf-8", "surrogatepass")).digest())
+            found = memo.get(key) if memo else None
+            if found is None:
+                tokens = analyzers.setdefault(fields["lang"], analyzer(fields["lang"]))(about)
+                found = Counter(t.text for t in tokens if len(t.text) > 1 or not t.text.isascii())
+                if memo:
+                    memo.put(key, found)
+            counts[path] = found
         documents = Counter(term for terms in counts.values() for term in terms)
         total = len(counts) or 1
+        idf = {term: math.log(1 + total / n) for term, n in documents.items()}
+        kept = self.TERMS * (1 if query.kind(lang) == "words" else 3)
         self.vectors: dict[str, list[tuple[str, float]]] = {}
         self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for path, terms in counts.items():
-            weights = sorted(((t, n * math.log(1 + total / documents[t])) for t, n in terms.items()),
-                             key=lambda item: -item[1])[: self.TERMS * (1 if query.kind(lang) == "words" else 3)]
+            weights = heapq.nlargest(kept, ((t, n * idf[t]) for t, n in terms.items()), key=lambda item: item[1])
             norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
             self.vectors[path] = [(t, w / norm) for t, w in weights]
             for term, weight in self.vectors[path]:
@@ -982,6 +1012,10 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
     Kept between builds: only articles that changed (or whose related articles went away) are
     looked up again.
     """
+    import whoosh
+
+    from kb_tools.cache import CACHE_DIR, Memo
+
     cache = index_dir(root, lang) / "related.json"
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
@@ -990,14 +1024,19 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
     with Searcher(root, lang) as searcher:
         stored = {f["path"]: f for f in searcher.searcher.all_stored_fields()}
     similar: Similar | None = None
+    memo = Memo(root / CACHE_DIR, f"related-{lang}", (Path(__file__),), whoosh.versionstring())
+    if memo.saved_context != memo.context:  # read by another Whoosh's analysers
+        memo.drop(lambda _key: True)
     entries = {}
     for path, fields in sorted(stored.items()):
         old = cached.get(path) if isinstance(cached, dict) else None
         if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
             entries[path] = old
         else:
-            similar = similar or Similar(lang, stored)
+            similar = similar or Similar(lang, stored, memo)
             entries[path] = {"stamp": fields.get("stamp"), "related": similar.related(path, limit)}
+    if similar:
+        memo.save(prune=True)
     if entries != cached:
         write_atomic(cache, json.dumps(entries, ensure_ascii=False))
     titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}

@@ -29,12 +29,12 @@ from typing import Any
 import whoosh
 from whoosh import index
 from whoosh.analysis import Analyzer, StopFilter
-from whoosh.scoring import bm25
 
 from kb_tools import i18n, query, reader, search
 from kb_tools.blocks import CJK, slugify
 from kb_tools.cache import CACHE_DIR, Memo
 from kb_tools.edition import Edition
+from kb_tools.fsutil import hard_link
 from kb_tools.i18n import N_
 
 FOLDER = "kb-search"
@@ -52,16 +52,22 @@ SPACES = {"o": search.OWN, "s": search.SRC}  # field groups: the site's language
 WORDS = {"o": "words", "s": "words_src"}  # their articles' words, in spaced languages
 
 
-def write(edition: Edition, site_dir: Path) -> Path:
-    """Write the browser index of an edition into site_dir/kb-search/; returns that folder."""
+def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = None, salt: str = "") -> dict[str, str]:
+    """Write the browser index of an edition into site_dir/kb-search/; returns what each article's file is made from.
+
+    previous: the files of the last build by what each was made from; an article's file made from the
+    same (its page, its file's and its source's bytes, and salt: the code and settings) is linked from
+    there instead of written. The keys returned are by path in the site, for the next build's previous.
+    """
     center, lang = edition.center, edition.lang
     plans = {rel: page.plan for rel, page in edition.pages.items()}
-    search.update(center, lang, plans)
+    if not edition.indexed:
+        search.update(center, lang, plans)
     out = site_dir / FOLDER
     shutil.rmtree(out, ignore_errors=True)
     (out / "t").mkdir(parents=True)
     (out / "d").mkdir()
-    documents = dict(search.documents(center, lang, plans))
+    documents = {rel: (stamp, fields) for rel, stamp, fields in search.documents(center, lang, plans)}
     ids = {rel: number for number, rel in enumerate(sorted(documents))}
     folder = search.index_dir(center.settings.root, lang)
     rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
@@ -101,8 +107,13 @@ def write(edition: Edition, site_dir: Path) -> Path:
         buckets[shard(term, shards)]["x"][term] = source_term
     for number in range(shards):
         _write_gz(out / "t" / f"{number}.json.gz", buckets[number])
+    written = {}
     for rel, number in ids.items():
-        _write_gz(out / "d" / f"{number}.json.gz", _document(edition, rel))
+        key, name = _document_key(edition, rel, salt), f"d/{number}.json.gz"
+        last = (previous or {}).get(key)
+        if last is None or not hard_link(last, out / name):
+            _write_gz(out / name, _document(edition, rel))
+        written[f"{FOLDER}/{name}"] = key
     names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
     meta = {
         "version": VERSION, "lang": lang, "shards": shards, "documents": len(ids), "count": count, "cjk": CJK,
@@ -114,7 +125,7 @@ def write(edition: Edition, site_dir: Path) -> Path:
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     for asset in ASSETS:
         shutil.copyfile(asset, out / asset.name)
-    return out
+    return written
 
 
 def shard(term: str, shards: int) -> int:
@@ -130,7 +141,7 @@ def shard(term: str, shards: int) -> int:
 Scores = dict[str, dict[str, dict[int, float]]]  # space -> term -> document id -> score
 
 
-def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str, int],
+def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], ids: dict[str, int],
               analyzers: dict[str, Analyzer], memo: Memo) -> tuple[Scores, dict[str, dict[str, int]]]:
     """space -> term -> document id -> the term's score there, as kb search scores it; and each term's frequency.
 
@@ -140,6 +151,7 @@ def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str
     took minutes for 3,000 Chinese articles.
     """
     reader, weighting = searcher.reader(), search.Boosted()
+    B, K1 = weighting.B, weighting.K1
     count = searcher.doc_count_all()
     numbers = {searcher.stored_fields(number)["path"]: number for number in reader.all_doc_ids()}
     scores: Scores = {}
@@ -151,21 +163,22 @@ def _postings(searcher: Any, documents: dict[str, dict[str, Any]], ids: dict[str
                      for term in set().union(*per_field.values())}
         idf = {term: search.inverse_frequency(n, count) for term, n in frequency.items()}
         terms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for rel, fields_of in documents.items():
+        for rel, (stamp, fields_of) in documents.items():
             for field in fields:
-                text = fields_of.get(field) or ""
-                key = (field, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+                key = (field, stamp)  # equal stamps, equal fields: an unchanged article's fields are not made
                 counts = memo.get(key)
                 if counts is None:
-                    counts = Counter(token.text for token in analyzers[space](text))
+                    counts = Counter(token.text for token in analyzers[space](fields_of().get(field) or ""))
                     memo.put(key, counts)
                 if not counts:
                     continue
                 length = reader.doc_field_length(numbers[rel], field, 1)
                 mean = searcher.avg_field_length(field) or 1
+                # whoosh.scoring.bm25's arithmetic in its order (the same floats), its length part once per field
+                lengths = K1 * ((1 - B) + B * length / mean)
+                boost, number = search.BOOSTS[field], ids[rel]
                 for term, tf in counts.items():
-                    terms[term][ids[rel]] += bm25(idf[term], tf, length, mean, weighting.B, weighting.K1) * \
-                        search.BOOSTS[field]
+                    terms[term][number] += idf[term] * ((tf * (K1 + 1)) / (tf + lengths)) * boost
         scores[space], frequencies[space] = terms, frequency
     return scores, frequencies
 
@@ -216,6 +229,15 @@ def _document(edition: Edition, rel: str) -> dict[str, Any]:
             kept.append([anchor, text])
     return {"p": rel, "u": page.url, "t": page.title, "l": page.shown_lang,
             "n": page.plan.notice if edition.lang != edition.source_lang else "", "x": kept}
+
+
+def _document_key(edition: Edition, rel: str, salt: str) -> str:
+    """What _document(edition, rel) is made from, hashed."""
+    page = edition.pages[rel]
+    source = edition.center.source(rel)
+    made_from = [salt, edition.lang, page.url, page.title, page.shown_lang, page.plan.notice,
+                 edition.center.docs[page.shown_lang][rel].content_hash, source.content_hash if source else ""]
+    return hashlib.sha256("\0".join(made_from).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _write_gz(path: Path, data: object) -> None:

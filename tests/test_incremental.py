@@ -139,6 +139,27 @@ def test_a_body_edit_renders_only_the_pages_it_changes(base: Path, tmp_path: Pat
     assert all(r.reused == pages[r.lang] - r.rendered and pages[r.lang] > 30 for r in results)
 
 
+def test_a_body_edit_rewrites_only_that_article_in_the_search_index(base: Path, tmp_path: Path) -> None:
+    """The browser index's file of each unchanged article is the last build's (linked, the same inode);
+    the edited article's is written anew, with the new sentence."""
+    import gzip
+    import json
+
+    work = tmp_path / "work"
+    shutil.copytree(base, work, symlinks=True)
+    folder = work / "site/en/kb-search/d"
+    before = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    body_edit(work)
+    [result] = build_site(work / "mkdocs.yml", "en")
+    assert result.outcome == "built"
+    after = {path.name: (path.stat().st_ino, json.loads(gzip.decompress(path.read_bytes())))
+             for path in folder.iterdir()}
+    written = {name: doc["p"] for name, (inode, doc) in after.items() if before.get(name) != inode}
+    assert list(written.values()) == [ARTICLE] and len(after) == len(before) > 30
+    sentence = "Check the code in every e-mail before you click a link in it."
+    assert sentence in json.dumps(after[next(iter(written))][1], ensure_ascii=False)
+
+
 def test_force_renders_every_page(base: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(base, work, symlinks=True)

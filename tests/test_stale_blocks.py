@@ -175,7 +175,7 @@ def test_search_shows_what_the_stale_page_shows_never_the_outdated_number(stale_
     from kb_tools.scan import scan
 
     center = scan(config.load(stale_center / "mkdocs.yml"))
-    documents = dict(search.documents(center, "zh", reader.plan(center, "zh")))
+    documents = {rel: fields() for rel, _stamp, fields in search.documents(center, "zh", reader.plan(center, "zh"))}
     body = documents["password.md"]["body"]
     assert CHANGED_EN in body and "最近 3 次" not in body  # the changed paragraph as the page shows it
     assert "密码保护您的账户。" in body  # the rest as translated

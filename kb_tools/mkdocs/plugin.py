@@ -7,6 +7,7 @@ set; `mkdocs build` or `mkdocs serve` alone publish the source language.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import mkdocs
-from jinja2 import ChoiceLoader, DictLoader, Environment
+from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -27,7 +28,9 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from kb_tools import build, checks, config, edition, i18n, pagecache, webindex
+from kb_tools.cache import CACHE_DIR
 from kb_tools.errors import KbError
+from kb_tools.fsutil import hard_link
 from kb_tools.layout import Layout
 from kb_tools.scan import scan
 
@@ -160,6 +163,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.edition.translations, newstyle=True)  # type: ignore[attr-defined]
         env.loader = ChoiceLoader([DictLoader({REUSED: "{{ page.url }}"}), env.loader])  # type: ignore[list-item]
+        # Templates compiled once, not by every build (a cached one is used only while its source is the same).
+        compiled = self.root / CACHE_DIR / "jinja"
+        try:
+            compiled.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = FileSystemBytecodeCache(str(compiled))
+        except OSError:  # a read-only help center builds without it
+            pass
         self._plan_reuse(config, files)
         return env
 
@@ -183,7 +193,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 self._reuse[src] = html_file
             elif src in self._unconverted:  # its body is as before but the navigation changed: convert it now
                 page.markdown = self._unconverted.pop(src)
-                page.render(config, files)
+                Page.render(page, config, files)
                 page.content = config.plugins.on_page_content(page.content or "", page=page, config=config,
                                                               files=files)
         self.keys = pagecache.PageKeys(nav, pages)
@@ -219,7 +229,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return self._convert_or_not(page, markdown, config)
 
     def _convert_or_not(self, page: Page, markdown: str, config: MkDocsConfig) -> str:
-        """The Markdown to convert: none when the page's HTML body is made from the same inputs as before.
+        """The page's Markdown; left unconverted when its HTML body is made from the same inputs as before.
 
         Not for a page titled by its first heading (the nav needs it), nor when a link to a missing anchor
         is a warning: the check reads the anchors of converted pages.
@@ -231,7 +241,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if (previous and previous[0] == key and "title" in page.meta and self._previous_html(page.file)
                 and config.validation.links.anchors < logging.WARNING):
             self._unconverted[src] = markdown
-            return ""
+            page.render = functools.partial(_unrendered, page)  # type: ignore[method-assign]  # no Markdown instance
         return markdown
 
     def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
@@ -242,13 +252,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """A reused page's HTML is the previous site's; count what was rendered and what reused."""
+        """A reused page's HTML is the previous site's, linked (MkDocs writes no empty page); count what was
+        rendered and what reused."""
         reused = self._reuse.get(page.file.src_uri)
         if reused is None:
             self.rendered += 1
             return output
         self.reused += 1
-        return reused.read_bytes().decode("utf-8")
+        return "" if hard_link(reused, Path(page.file.abs_dest_path)) else reused.read_bytes().decode("utf-8")
 
     def on_template_context(self, context: TemplateContext, /, *, template_name: str,
                             config: MkDocsConfig) -> TemplateContext | None:
@@ -258,12 +269,16 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the site's search index (kb_tools/webindex.py) next to its pages."""
+        """Write the site's search index (kb_tools/webindex.py) next to its pages, linking what the last site has."""
         if self.settings.search:
+            last = self.previous
+            previous = {key: Path(last.site) / path for path, key in last.keys.files.items()} if last else {}
             try:
-                webindex.write(self.edition, Path(config.site_dir))
+                files = webindex.write(self.edition, Path(config.site_dir), previous, self._shared)
             except KbError as exc:
                 raise PluginError(str(exc)) from None
+            if self.keys is not None:
+                self.keys = replace(self.keys, files=files)
 
 
 def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_config: MkDocsConfig) -> config.Settings:
@@ -272,6 +287,11 @@ def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_confi
     return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
                    config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"),
                    templates=tuple(Path(folder) for folder in mkdocs_config.theme.dirs))
+
+
+def _unrendered(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """Page.render of a page whose HTML the previous site has (set per page by _convert_or_not)."""
+    page.content = ""
 
 
 def _file(rel: str, path: Path, config: MkDocsConfig) -> File:
