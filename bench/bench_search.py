@@ -6,7 +6,8 @@ For N synthetic articles (en, and zh as character pairs; words drawn Zipf-like f
 1 to 3 words drawn the same way), times `kb index` (search.update) and kb's queries
 (synonyms, fuzzy fallback, snippets) against a baseline in the same run: plain Whoosh with one
 field and its standard analyzer; --before TREE: the same queries asked of the same index by another
-kb_tools tree (e.g. main's, extracted with git archive), in a process of its own. Then recall@5 of
+kb_tools tree (e.g. main's, extracted with git archive), each tree in processes of its own, in turns of
+50 queries. Then recall@5 of
 search/queries/<lang>.tsv on the bundled sample. Prints a table and writes bench/results/search.json.
 Target (PRODUCT.md): p95 under 50 ms at 10,000 in every language (--zh-articles: the sizes of --articles).
 """
@@ -98,7 +99,7 @@ def latencies(run, queries: list[str]) -> list[float]:  # type: ignore[no-untype
 
 
 # Times kb's queries with the kb_tools on PYTHONPATH: argv[1] the help center, argv[2] the language, stdin the queries.
-BEFORE = """
+ASK = """
 import json, sys, time
 from pathlib import Path
 from kb_tools import search
@@ -112,12 +113,22 @@ print(json.dumps(times))
 """
 
 
-def before_latencies(tree: Path, root: Path, lang: str, queries: list[str]) -> list[float]:
-    """The same queries asked of the same index by another kb_tools tree."""
+def asked_by(tree: Path, root: Path, lang: str, queries: list[str]) -> list[float]:
+    """The latencies of queries asked of the index of root by the kb_tools of tree, in a process of its own."""
     # cwd: the help center, not the repository, whose kb_tools `python -c` would import before PYTHONPATH's
-    done = subprocess.run([sys.executable, "-c", BEFORE, str(root), lang], input=json.dumps(queries), text=True,
+    done = subprocess.run([sys.executable, "-c", ASK, str(root), lang], input=json.dumps(queries), text=True,
                           capture_output=True, check=True, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=root)
     return [float(ms) for ms in json.loads(done.stdout)]
+
+
+def alternately(before: Path, root: Path, lang: str, queries: list[str]) -> tuple[list[float], list[float]]:
+    """kb's latencies and before's, asked in turns 50 queries at a time: a load that comes and goes hits both."""
+    kb: list[float] = []
+    old: list[float] = []
+    for start in range(0, len(queries), 50):
+        kb += asked_by(REPO, root, lang, queries[start:start + 50])
+        old += asked_by(before, root, lang, queries[start:start + 50])
+    return kb, old
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -136,12 +147,14 @@ def bench(articles: int, lang: str, queries: int, before: Path | None) -> dict[s
         search.update(center, lang)
         kb_index = time.perf_counter() - start
         base_index, ix = baseline_index(root, lang)
-        with search.Searcher(root, lang) as searcher:
-            kb_times = latencies(lambda q: searcher.search(q, limit=10), asked)
+        if before:
+            kb_times, old = alternately(before, root, lang, asked)
+        else:
+            with search.Searcher(root, lang) as searcher:
+                kb_times, old = latencies(lambda q: searcher.search(q, limit=10), asked), []
         with ix.searcher() as plain:  # type: ignore[attr-defined]
             parser = QueryParser("body", ix.schema, group=OrGroup)  # type: ignore[attr-defined]
             base_times = latencies(lambda q: [h["path"] for h in plain.search(parser.parse(q), limit=10)], asked)
-        old = before_latencies(before, root, lang, asked) if before else []
     compared = {"before p50 ms": statistics.median(old), "before p95 ms": percentile(old, 95),
                 "p95 before/kb": percentile(old, 95) / percentile(kb_times, 95)} if old else {}
     return {**compared, "articles": articles, "lang": lang, "kb index s": kb_index, "kb docs/s": articles / kb_index,
