@@ -1,12 +1,15 @@
 """Whoosh index throughput, query latency and golden-query recall.
 
-    python bench/bench_search.py --articles 1000 10000 --queries 200
+    python bench/bench_search.py --articles 1000 10000 --queries 200 [--before TREE]
 
-For N synthetic articles (en, and zh with jieba; words drawn Zipf-like from 5,000, queries of
+For N synthetic articles (en, and zh as character pairs; words drawn Zipf-like from 5,000, queries of
 1 to 3 words drawn the same way), times `kb index` (search.update) and kb's queries
 (synonyms, fuzzy fallback, snippets) against a baseline in the same run: plain Whoosh with one
-field and its standard analyzer. Then recall@5 of search/queries/<lang>.tsv on the bundled sample.
-Prints a table and writes bench/results/search.json. Target (PRODUCT.md): p95 under 50 ms at 10,000.
+field and its standard analyzer; --before TREE: the same queries asked of the same index by another
+kb_tools tree (e.g. main's, extracted with git archive), each tree in processes of its own, in turns of
+50 queries. Then recall@5 of
+search/queries/<lang>.tsv on the bundled sample. Prints a table and writes bench/results/search.json.
+Target (PRODUCT.md): p95 under 50 ms at 10,000 in every language (--zh-articles: the sizes of --articles).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,12 +98,45 @@ def latencies(run, queries: list[str]) -> list[float]:  # type: ignore[no-untype
     return times
 
 
+# Times kb's queries with the kb_tools on PYTHONPATH: argv[1] the help center, argv[2] the language, stdin the queries.
+ASK = """
+import json, sys, time
+from pathlib import Path
+from kb_tools import search
+times = []
+with search.Searcher(Path(sys.argv[1]), sys.argv[2]) as searcher:
+    for query in json.load(sys.stdin):
+        start = time.perf_counter()
+        searcher.search(query, limit=10)
+        times.append((time.perf_counter() - start) * 1000)
+print(json.dumps(times))
+"""
+
+
+def asked_by(tree: Path, root: Path, lang: str, queries: list[str]) -> list[float]:
+    """The latencies of queries asked of the index of root by the kb_tools of tree, in a process of its own."""
+    # cwd: the help center, not the repository, whose kb_tools `python -c` would import before PYTHONPATH's
+    done = subprocess.run([sys.executable, "-c", ASK, str(root), lang], input=json.dumps(queries), text=True,
+                          capture_output=True, check=True, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=root)
+    return [float(ms) for ms in json.loads(done.stdout)]
+
+
+def alternately(before: Path, root: Path, lang: str, queries: list[str]) -> tuple[list[float], list[float]]:
+    """kb's latencies and before's, asked in turns 50 queries at a time: a load that comes and goes hits both."""
+    kb: list[float] = []
+    old: list[float] = []
+    for start in range(0, len(queries), 50):
+        kb += asked_by(REPO, root, lang, queries[start:start + 50])
+        old += asked_by(before, root, lang, queries[start:start + 50])
+    return kb, old
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def bench(articles: int, lang: str, queries: int) -> dict[str, float]:
+def bench(articles: int, lang: str, queries: int, before: Path | None) -> dict[str, float]:
     rng = random.Random(9)
     asked = [text(rng, vocabulary(lang), rng.choice((1, 2, 3)), " ") for _ in range(queries)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,12 +147,17 @@ def bench(articles: int, lang: str, queries: int) -> dict[str, float]:
         search.update(center, lang)
         kb_index = time.perf_counter() - start
         base_index, ix = baseline_index(root, lang)
-        with search.Searcher(root, lang) as searcher:
-            kb_times = latencies(lambda q: searcher.search(q, limit=10), asked)
+        if before:
+            kb_times, old = alternately(before, root, lang, asked)
+        else:
+            with search.Searcher(root, lang) as searcher:
+                kb_times, old = latencies(lambda q: searcher.search(q, limit=10), asked), []
         with ix.searcher() as plain:  # type: ignore[attr-defined]
             parser = QueryParser("body", ix.schema, group=OrGroup)  # type: ignore[attr-defined]
             base_times = latencies(lambda q: [h["path"] for h in plain.search(parser.parse(q), limit=10)], asked)
-    return {"articles": articles, "lang": lang, "kb index s": kb_index, "kb docs/s": articles / kb_index,
+    compared = {"before p50 ms": statistics.median(old), "before p95 ms": percentile(old, 95),
+                "p95 before/kb": percentile(old, 95) / percentile(kb_times, 95)} if old else {}
+    return {**compared, "articles": articles, "lang": lang, "kb index s": kb_index, "kb docs/s": articles / kb_index,
             "baseline index s": base_index, "index kb/baseline": kb_index / base_index,
             "kb p50 ms": statistics.median(kb_times), "kb p95 ms": percentile(kb_times, 95),
             "baseline p50 ms": statistics.median(base_times), "baseline p95 ms": percentile(base_times, 95),
@@ -144,13 +186,17 @@ def recall() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--zh-articles", type=int, nargs="*", default=[1000])
+    parser.add_argument("--zh-articles", type=int, nargs="*", default=None, help="default: the sizes of --articles")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--before", type=Path, default=None, help="a kb_tools tree (checkout) to time alongside")
     args = parser.parse_args()
-    rows = [bench(n, "en", args.queries) for n in args.articles]
-    rows += [bench(n, "zh", args.queries) for n in args.zh_articles]
+    before = args.before.resolve() if args.before else None
+    rows = [bench(n, "en", args.queries, before) for n in args.articles]
+    rows += [bench(n, "zh", args.queries, before) for n in (args.articles if args.zh_articles is None
+                                                            else args.zh_articles)]
     columns = ["articles", "lang", "kb index s", "kb docs/s", "index kb/baseline", "kb p50 ms", "kb p95 ms",
                "baseline p95 ms", "p95 kb/baseline", "p95 kb/target"]
+    columns += ["before p50 ms", "before p95 ms", "p95 before/kb"] if before else []
     print(f"target: kb p95 under {TARGET_P95_MS:.0f} ms at 10,000 articles in every language; "
           f"load average {os.getloadavg()[0]:.1f}")
     print("  ".join(f"{c:>17}" for c in columns))

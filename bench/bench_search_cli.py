@@ -1,6 +1,6 @@
 """What one `kb search` from the command line costs at N articles, end to end, against its floor and before.
 
-    python bench/bench_search_cli.py --articles 10000 --runs 10 [--dir DIR] [--before TREE] [--old]
+    python bench/bench_search_cli.py --articles 10000 --runs 10 [--dir DIR] [--before TREE] [--old] [--pyc]
 
 For a synthetic help center (bench_search.generate: en, and zh), times one `kb search --json` process per
 query (the index is fresh: answered from it, no scan), with in the same run, query by query:
@@ -11,7 +11,10 @@ query (the index is fresh: answered from it, no scan), with in the same run, que
 - --old: the way kb search worked before it answered from the index: a process that imports the
   whole CLI, scans the help center, brings the index up to date and then searches (seconds).
 Every answer must be the same JSON (checked). Wall time is what a user waits; CPU time (user + system of
-the process) says the same with less of the noise of a shared machine. Target (issue #15): kb search
+the process) says the same with less of the noise of a shared machine. Each way runs once untimed first.
+--pyc: every process runs with its modules' bytecode cached (in a scratch PYTHONPYCACHEPREFIX), as an
+installed kb runs; without it a process started where PYTHONDONTWRITEBYTECODE is set compiles an editable
+kb_tools anew each time (about 30 ms). Target (issue #15): kb search
 p50 under 200 ms at 10,000 articles, most of it start-up. Prints a table and writes
 bench/results/search_cli.json. --dir keeps the generated help centers there (DIR/<lang><N>) and
 reuses them: generating and indexing 10,000 articles takes minutes.
@@ -75,17 +78,18 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
     return wall, cpu, done.stdout
 
 
-def before_copy(root: Path, lang: str, tree: Path) -> tuple[Path, dict[str, str]]:
+def before_copy(root: Path, lang: str, tree: Path, env: dict[str, str]) -> tuple[Path, dict[str, str]]:
     """A hard-linked copy of root whose index is fresh for the kb_tools of tree, and the environment to run it."""
     copy = root.parent / f"{root.name}-before"
     if not copy.exists():
         shutil.copytree(root, copy, copy_function=os.link)  # links keep every file's mtime: the same fingerprint
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {**env, "PYTHONPATH": str(tree)}
     subprocess.run([sys.executable, "-c", FINGERPRINT, str(copy), lang], check=True, env=env, cwd=copy)
     return copy, env
 
 
-def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, old: bool) -> dict[str, object]:
+def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, old: bool,
+          env: dict[str, str]) -> dict[str, object]:
     if not (root / "mkdocs.yml").exists():
         generate(root, articles, lang)
     settings = config.load(root / "mkdocs.yml")
@@ -95,16 +99,18 @@ def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, 
     asked = [text(rng, vocabulary(lang), rng.choice((1, 2, 3)), " ") for _ in range(runs)]
     kb = [sys.executable, "-m", "kb_tools.cli", "--config", str(root / "mkdocs.yml"), "search", "--json",
           "--lang", lang]
-    ways = {"python": lambda q: timed([sys.executable, "-c", "pass"], root),
-            "python+whoosh": lambda q: timed([sys.executable, "-c", WHOOSH], root),
-            "kb search": lambda q: timed([*kb, q], root)}
+    ways = {"python": lambda q: timed([sys.executable, "-c", "pass"], root, env),
+            "python+whoosh": lambda q: timed([sys.executable, "-c", WHOOSH], root, env),
+            "kb search": lambda q: timed([*kb, q], root, env)}
     if before is not None:
-        copy, env = before_copy(root, lang, before)
+        copy, before_env = before_copy(root, lang, before, env)
         old_kb = [sys.executable, "-m", "kb_tools.cli", "--config", str(copy / "mkdocs.yml"), "search", "--json",
                   "--lang", lang]
-        ways["before"] = lambda q: timed([*old_kb, q], copy, env)
+        ways["before"] = lambda q: timed([*old_kb, q], copy, before_env)
     if old:
-        ways["old way"] = lambda q: timed([sys.executable, "-c", OLD, str(root), lang, q], root)
+        ways["old way"] = lambda q: timed([sys.executable, "-c", OLD, str(root), lang, q], root, env)
+    for run in ways.values():  # untimed: bytecode cached (--pyc), files in the page cache
+        run(asked[0])
     wall: dict[str, list[float]] = {name: [] for name in ways}
     cpu: dict[str, list[float]] = {name: [] for name in ways}
     for query in asked:  # every way once per query, in turn: a load that comes and goes hits them alike
@@ -138,18 +144,24 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="keep the generated help centers here and reuse them")
     parser.add_argument("--before", type=Path, default=None, help="a kb_tools tree (checkout) to time alongside")
     parser.add_argument("--old", action="store_true", help="also time the old way: scan, update, search")
+    parser.add_argument("--pyc", action="store_true", help="cache every process's bytecode, as an installed kb")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         base = args.dir or Path(tmp)
+        env = dict(os.environ)
+        if args.pyc:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pyc")
         for n in args.articles:
             for lang in args.langs:
                 folder = base / f"{lang}{n}"
                 folder.mkdir(parents=True, exist_ok=True)
                 rows.append(bench(folder, n, lang, args.runs, args.before.resolve() if args.before else None,
-                                  args.old))
+                                  args.old, env))
     print(f"target: kb search p50 under {TARGET_MS:.0f} ms at 10,000 articles; floor: python+whoosh "
-          f"(a process that starts and imports Whoosh); load average {os.getloadavg()[0]:.1f}")
+          f"(a process that starts and imports Whoosh); bytecode {'cached' if args.pyc else 'as the environment says'}"
+          f"; load average {os.getloadavg()[0]:.1f}")
     for row in rows:
         print(f"{row['lang']} {row['articles']} articles, {row['runs']} queries:")
         names = [key[: -len(" p50 ms")] for key in row if key.endswith(" p50 ms") and "cpu" not in key]
@@ -161,8 +173,8 @@ def main() -> None:
                                if key in ("kb p50/target", "kb p50 - floor ms", "before/kb p50")))
     out = Path(__file__).parent / "results" / "search_cli.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"command": " ".join(sys.argv), "load average": os.getloadavg(), "rows": rows},
-                              indent=2, ensure_ascii=False))
+    out.write_text(json.dumps({"command": " ".join(sys.argv), "load average": os.getloadavg(), "rows": rows,
+                               "bytecode cached": args.pyc}, indent=2, ensure_ascii=False))
     print(f"wrote {out}")
 
 

@@ -400,7 +400,7 @@ def shaped_face(browser: SiteBrowser, root: Path, pages: set[str]) -> Face:
         words = [*shaped.rest.split(), *(word for group in shaped.concepts for word in group)]
         pieces = []
         for word in words:
-            run = query.RUNS.fullmatch(word)
+            run = query.runs(word) == [word]
             pieces += query.bigrams(word) if run and query.is_cjk(word[0]) and len(word) > 4 else [word]
         urls = browser.run(browser.blank(lang), PAGEFIND_SHAPED_JS, lang, _unique(pieces), TOP)
         return _unique([page_path(url, lang, pages) for url in urls if url])[:TOP]

@@ -393,7 +393,7 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
         from kb_tools.scan import scan
 
         search.update(scan(settings), lang)
-    searcher = search.Searcher(settings.root, lang)
+    searcher = search.Searcher(settings.root, lang, mapped=False)  # one query: not worth mapping the index
     try:
         hits = searcher.search(query, limit)
     finally:

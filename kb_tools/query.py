@@ -19,8 +19,10 @@ kb_tools/webindex.py writes into each site, so both answer a question with the s
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +34,13 @@ if TYPE_CHECKING:
     from kb_tools.glossary import Glossary
 
 Kind = str  # "words" (spaced: a stemmed word is a term) or "bigram" (Chinese, Japanese, Korean: character pairs)
-RUNS = re.compile(f"(?:(?=[{CJK}])[^\\W_])+|[^\\W_{CJK}]+")  # runs of CJK letters (not punctuation), or other words
-LETTER = f"(?:(?![{CJK}])[^\\W_])"  # a letter or digit of a spaced script: what bounds a word there
 WORD = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # Whoosh's RegexTokenizer: what a spaced language calls a word
-SCRIPTS = re.compile(f"(?<=[{CJK}])(?=[^{CJK}])|(?<=[^{CJK}])(?=[{CJK}])")  # where CJK meets other text
 PREFIX = 3  # characters: the shortest term a word no article has may be read as (pago: pag)
 DATA = Path(__file__).parent / "stopwords"  # kb's own stop words, per language
+# CJK's ranges as code points, each range's start and end + 1: a regex class of such wide ranges takes
+# milliseconds to compile, much of what a kb search process does, so characters are looked up here and
+# the regexes that need CJK are compiled at their first use (what a spaced language's query never needs).
+_BOUNDS = tuple(bound for start, end in sorted(re.findall("(.)-(.)", CJK)) for bound in (ord(start), ord(end) + 1))
 
 
 def kind(lang: str) -> Kind:
@@ -48,7 +51,27 @@ def kind(lang: str) -> Kind:
 
 def is_cjk(char: str) -> bool:
     """Whether a character belongs to a script written without spaces (Chinese, Japanese, Korean)."""
-    return bool(re.match(f"[{CJK}]", char))
+    return bool(char) and bisect_right(_BOUNDS, ord(char[0])) % 2 == 1
+
+
+def is_letter(char: str) -> bool:
+    """Whether a character is a letter or digit of a spaced script: what bounds a word there."""
+    return char.isalnum() and not is_cjk(char)
+
+
+def has_cjk(text: str) -> bool:
+    """Whether text has a CJK character."""
+    return max(text, default="") >= chr(_BOUNDS[0]) and any(map(is_cjk, text))
+
+
+@functools.cache
+def _runs() -> re.Pattern[str]:
+    return re.compile(f"(?:(?=[{CJK}])[^\\W_])+|[^\\W_{CJK}]+")
+
+
+def runs(text: str) -> list[str]:
+    """The runs of CJK letters (not punctuation) and the other words of text."""
+    return _runs().findall(text)
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # Unicode's categories Cc and Cs
@@ -146,10 +169,10 @@ def shape(text: str, rules: Rules) -> Shaped:
     text = normalize(text)
     concepts: list[tuple[str, ...]] = []
     for word, group in rules.members():
-        pattern = _word_pattern(word, word in rules.prefixes)
-        if re.search(pattern, text):
+        found = _occurrences(word, text, word in rules.prefixes)
+        if found:
             if not is_cjk(word[0]):  # a CJK word stays: its run's other pairs count too (詐欺 of 詐欺師)
-                text = re.sub(pattern, " ", text)
+                text = _blank(text, found)
             if group not in concepts:
                 concepts.append(group)
     rest = _without_stop_words(text, rules)
@@ -158,12 +181,34 @@ def shape(text: str, rules: Rules) -> Shaped:
     return Shaped(tuple(concepts), " ".join(rest.split()))
 
 
-def _word_pattern(word: str, prefix: bool) -> str:
-    """Where word occurs in a query: anywhere when it is CJK, else as a whole word (or a word's start)."""
-    escaped = re.escape(word)
-    if is_cjk(word[0]):
-        return escaped
-    return rf"(?<!{LETTER}){escaped}" + (f"{LETTER}*" if prefix else f"(?!{LETTER})")
+def _occurrences(word: str, text: str, prefix: bool) -> list[tuple[int, int]]:
+    """Where word occurs in a query, left to right, not overlapping: anywhere when it is CJK, else as a
+    whole word (prefix: as a word's start, with the rest of that word)."""
+    found: list[tuple[int, int]] = []
+    at = text.find(word) if word else -1
+    while at >= 0:
+        end = at + len(word)
+        if not is_cjk(word[0]):
+            if at and is_letter(text[at - 1]):
+                end = -1
+            elif prefix:
+                while end < len(text) and is_letter(text[end]):
+                    end += 1
+            elif end < len(text) and is_letter(text[end]):
+                end = -1
+        if end >= 0:
+            found.append((at, end))
+        at = text.find(word, end if end >= 0 else at + 1)
+    return found
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """text with each span replaced by a space."""
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces += [text[at:start], " "]
+        at = end
+    return "".join(pieces) + text[at:]
 
 
 def _without_stop_words(text: str, rules: Rules) -> str:
@@ -182,7 +227,14 @@ def _without_stop_words(text: str, rules: Rules) -> str:
 
 def spaced(text: str) -> str:
     """text with a space where CJK meets other letters: a spaced language's words in a Japanese query (APIで429)."""
-    return SCRIPTS.sub(" ", text)
+    if not has_cjk(text):
+        return text
+    return _cjk().sub(lambda m: (" " if m.start() else "") + m.group() + (" " if m.end() < len(text) else ""), text)
+
+
+@functools.cache
+def _cjk() -> re.Pattern[str]:
+    return re.compile(f"[{CJK}]+")
 
 
 def bigrams(text: str) -> list[str]:
@@ -192,7 +244,7 @@ def bigrams(text: str) -> list[str]:
 
 def bigram_spans(text: str) -> Iterator[tuple[str, int, int]]:
     """The bigram terms of text with where each starts and ends."""
-    for match in RUNS.finditer(text):
+    for match in _runs().finditer(text):
         run, at = match.group(0), match.start()
         if not is_cjk(run[0]) or len(run) == 1:
             yield run, at, at + len(run)

@@ -37,8 +37,10 @@ from whoosh.analysis import (
     Token,
     Tokenizer,
 )
+from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.matching import DisjunctionMaxMatcher, NullMatcher
+from whoosh.filedb.filestore import FileStorage
+from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
 from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
 from whoosh.scoring import BM25F, BM25FScorer
 
@@ -162,15 +164,176 @@ class _BoostedScorer(BM25FScorer):  # type: ignore[misc]
     def _score(self, weight: float, length: float) -> float:
         return float(super()._score(weight, length)) * self.boost
 
-    # Whoosh prunes matches whose best possible score cannot reach the top (even with optimize=False),
-    # and it bounds that score with the shortest field length the term has, which it stores rounded:
-    # a document read with its own rounded length can then score above the bound and be dropped.
-    # BM25's own ceiling (a term infinitely often) is a bound that always holds.
+    # The best score a term can give, over its whole posting list and over its current block (_SumMatcher
+    # and Whoosh skip what cannot reach the top with them). BM25 grows with the term's count and shrinks
+    # with the field's length, so the most counts and the shortest length bound every score. Lengths are
+    # kept as a byte (length_to_byte, which rounds up) and scored as that byte's length; the shortest
+    # length of a block or of a posting list went through the same rounding, which keeps order, so it is
+    # never above the length any of its documents is scored with. _SAFE covers floats summed in another order.
     def max_quality(self) -> float:
-        return float(self.idf * (self.K1 + 1) * self.boost)
+        return float(self._maxquality) * _SAFE
 
     def block_quality(self, matcher: Any) -> float:
+        return self._score(matcher.block_max_weight(), matcher.block_min_length()) * _SAFE
+
+
+_SAFE = 1 + 1e-9
+
+
+class Sum(Or):  # type: ignore[misc]
+    """Whoosh's Or (the scores add up), matched by _SumMatcher, which skips what cannot reach the top."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        if len(self.subqueries) < 2:  # as Whoosh's Or: nothing, or the one subquery (its boost unused)
+            return self.subqueries[0].matcher(searcher, context) if self.subqueries else NullMatcher()
+        return _SumMatcher([q.matcher(searcher, context) for q in self.subqueries], self.boost)
+
+
+class _SumMatcher(Matcher):  # type: ignore[misc]
+    """The sum of sub-matchers' scores, found by MaxScore (Turtle and Flood, 1995).
+
+    Once the collector has its top results it asks only for documents scoring above the least of them
+    (replace). Sub-matchers whose best scores add up to no more than that cannot lift a document there
+    alone: the others (essential) propose the documents, and these are looked up in them, from the
+    best bound down, only until what is still possible cannot reach the threshold. Whoosh's own union
+    (a tree of pairs) prunes less, and wrongly: its AndMaybeMatcher.skip_to leaves the second matcher
+    behind, and its block skips compare blocks of different documents.
+    """
+
+    def __init__(self, subs: list[Any], boost: float = 1.0) -> None:
+        self.subs = [m for m in subs if m.is_active()]  # in the query's order: scores add up in it
+        self.boost = boost
+        self.threshold = 0.0  # in the sub-matchers' scale: a document must score above it
+        self._id: int | None = None
+        self._score = 0.0
+        self._split()
+        self._find()
+
+    def _split(self) -> None:
+        """Sort the sub-matchers into essential and optional ones for the threshold."""
+        bounds = [m.max_quality() for m in self.subs]
+        optional: list[int] = []
+        total = 0.0
+        for i in sorted(range(len(self.subs)), key=bounds.__getitem__):
+            total += bounds[i]
+            if total > self.threshold:
+                break
+            optional.append(i)
+        self.optional = optional[::-1]  # the best bound first
+        # what the optional ones can still add, from each on: the bounds of it and of those after it
+        self.rest = [sum(bounds[i] for i in optional[: len(optional) - n]) for n in range(len(optional))]
+        kept = set(optional)
+        self.heap = [(m.id(), i) for i, m in enumerate(self.subs) if i not in kept]  # the essential, by document
+        heapq.heapify(self.heap)
+        self.found: list[int] = []  # the essential on the current document, off the heap
+
+    def _find(self) -> None:
+        """Move to the first document, from where the essential sub-matchers are, that may score above the
+        threshold, and score it: the sum in the query's order, as an unpruned search adds it."""
+        subs, heap, threshold, optional, rest = self.subs, self.heap, self.threshold, self.optional, self.rest
+        while heap:
+            doc = heap[0][0]
+            found = self._at(doc)
+            scores = {i: subs[i].score() for i in found}
+            partial = sum(scores.values())
+            for n, i in enumerate(optional):
+                if partial + rest[n] <= threshold:
+                    break
+                m = subs[i]
+                if m.is_active() and m.id() < doc:
+                    m.skip_to(doc)
+                if m.is_active() and m.id() == doc:
+                    scores[i] = m.score()
+                    partial += scores[i]
+            else:
+                if partial > threshold or not threshold:
+                    self.found, self._id, self._score = found, doc, sum(scores[i] for i in sorted(scores)) * self.boost
+                    return
+            self._advance(found)
+        self._id = None
+
+    def _at(self, doc: int) -> list[int]:
+        """Take the essential sub-matchers on doc off the heap."""
+        found = []
+        while self.heap and self.heap[0][0] == doc:
+            found.append(heapq.heappop(self.heap)[1])
+        return found
+
+    def _advance(self, found: list[int], target: int | None = None) -> None:
+        for i in found:
+            m = self.subs[i]
+            if target is None:
+                m.next()
+            else:
+                m.skip_to(target)
+            if m.is_active():
+                heapq.heappush(self.heap, (m.id(), i))
+
+    def replace(self, minquality: float = 0) -> Any:
+        # Floats: a threshold a little low only lets a few more documents be scored.
+        threshold = minquality / self.boost * (1 - 1e-9)
+        if not self.is_active():
+            return NullMatcher()
+        if threshold <= self.threshold:
+            return self
+        bounds = [m.max_quality() for m in self.subs]
+        total = sum(bounds)
+        if total <= threshold:
+            return NullMatcher()
+        # A sub-matcher's documents matter only where it gives more than the others can miss. This
+        # matcher stays on its document (a parent, an And, keeps its sub-matchers on one): the next
+        # are found with the new threshold.
+        subs = [_replaced(m, threshold - (total - bound)) for m, bound in zip(self.subs, bounds, strict=True)]
+        self.subs, self.threshold = [m for m in subs if m.is_active()], threshold
+        self._split()
+        return self
+
+    def is_active(self) -> bool:
+        return self._id is not None
+
+    def id(self) -> int:
+        return self._id  # type: ignore[return-value]
+
+    def score(self) -> float:
+        return self._score
+
+    def next(self) -> bool:
+        found, self.found = self.found + self._at(self._id), []  # type: ignore[arg-type]
+        self._advance(found)
+        self._find()
+        return False
+
+    def skip_to(self, target: int) -> bool:
+        if self.is_active() and target > self.id():
+            found, self.found = self.found, []
+            while self.heap and self.heap[0][0] < target:
+                found.append(heapq.heappop(self.heap)[1])
+            self._advance(found, target)
+            self._find()
+        return False
+
+    def max_quality(self) -> float:
+        return float(sum(m.max_quality() for m in self.subs if m.is_active())) * self.boost
+
+    def block_quality(self) -> float:
         return self.max_quality()
+
+    def supports_block_quality(self) -> bool:
+        return False  # the collector asks replace(): Whoosh's skips (skip_to_quality) around it are not safe
+
+    def skip_to_quality(self, minquality: float) -> int:
+        return 0
+
+    def supports(self, astype: str) -> bool:
+        return False
+
+    def children(self) -> list[Any]:
+        return list(self.subs)
+
+
+def _replaced(matcher: Any, minquality: float) -> Any:
+    """matcher.replace(minquality): what may still score above minquality (a term's own matcher keeps all)."""
+    return matcher.replace(minquality) if minquality > 0 else matcher
 
 
 class BestOf(DisjunctionMax):  # type: ignore[misc]
@@ -182,16 +345,18 @@ class BestOf(DisjunctionMax):  # type: ignore[misc]
 
 
 class _BestMatcher(DisjunctionMaxMatcher):  # type: ignore[misc]
-    """Whoosh's DisjunctionMaxMatcher with two of its mistakes mended: it took the max of both
-    sub-matchers' scores even when they were on different documents, and when pruning it dropped
-    both sub-matchers as soon as one of them ran out."""
+    """Whoosh's DisjunctionMaxMatcher with its mistakes mended: it took the max of both sub-matchers'
+    scores even when they were on different documents, and when pruning it dropped both sub-matchers
+    as soon as one of them ran out."""
 
     def replace(self, minquality: float = 0) -> Any:
-        if not self.a.is_active():
-            return self.b.replace(minquality) if self.b.is_active() else NullMatcher()
-        if not self.b.is_active():
-            return self.a.replace(minquality)
-        return self
+        # The best of two scores is above minquality only where one of them is: each may drop the rest.
+        a, b = (_replaced(m, minquality) if m.is_active() else m for m in (self.a, self.b))
+        if not a.is_active():
+            return b if b.is_active() else NullMatcher()
+        if not b.is_active():
+            return a
+        return self if a is self.a and b is self.b else _BestMatcher(a, b)
 
     def score(self) -> float:
         a, b = self.a, self.b
@@ -475,6 +640,7 @@ class Looked:
     query: Query | None
     terms: frozenset[str]
     short: frozenset[str] = frozenset()
+    whole: bool = False  # searched without pruning: Whoosh's own matchers (a quoted query's) prune wrongly
 
 
 class Searcher:
@@ -482,16 +648,20 @@ class Searcher:
 
     FIELDS = OWN + SRC
 
-    def __init__(self, root: Path, lang: str) -> None:
+    def __init__(self, root: Path, lang: str, mapped: bool = True) -> None:
+        """mapped: read the index through a memory map, for a searcher kept open: each query costs a fifth
+        less, but opening copies the index's term and posting files into memory (Whoosh's reader of a
+        compound segment does: 50 to 200 ms at 10,000 articles), which one query (kb search) never repays."""
         folder = index_dir(root, lang)
-        if not index.exists_in(str(folder)):
-            raise KbError(f"no search index for {lang}: run kb index")
         self.root, self.lang = root, lang
-        self.ix = index.open_dir(str(folder))
+        try:
+            self.ix = FileStorage(str(folder), supports_mmap=mapped).open_index()
+        except index.EmptyIndexError:
+            raise KbError(f"no search index for {lang}: run kb index") from None
         self.searcher = self.ix.searcher(weighting=Boosted())
         # Read once: Whoosh's Index.schema reads and unpickles the table of segments at every use, and a
         # schema read anew has new analyzers, whose stemmers have forgotten the words they stemmed.
-        self.schema = self.ix.schema
+        self.schema = self.searcher.schema
         try:
             data = json.loads((folder / RULES).read_text(encoding="utf-8"))
             self.rules = query.Rules.from_json(data)
@@ -548,7 +718,7 @@ class Searcher:
         if text.count('"') >= 2:
             parsed = self._parse(text)
             return Looked(parsed, frozenset(t.decode() if isinstance(t, bytes) else str(t)
-                                            for _, t in parsed.iter_all_terms()))
+                                            for _, t in parsed.iter_all_terms()), whole=True)
         shaped = query.shape(text, self.rules)
         used: set[tuple[tuple[str, ...], str]] = set()
         parts: list[Query] = []
@@ -572,9 +742,10 @@ class Searcher:
         rest = self._query(self._reading(shaped.rest, bridged=True), used)
         if rest is not None:
             parts.append(rest)
-        short = frozenset(run for typed in (shaped.rest, *(word for group in shaped.concepts for word in group))
-                          for run in query.RUNS.findall(typed) if len(run) == 2 and query.is_cjk(run[0]))
-        return Looked(Or(parts) if parts else None, frozenset(term for _, term in used), short)
+        typed = (shaped.rest, *(word for group in shaped.concepts for word in group))
+        short = frozenset(run for words in typed if query.has_cjk(words)
+                          for run in query.runs(words) if len(run) == 2 and query.is_cjk(run[0]))
+        return Looked(Sum(parts) if parts else None, frozenset(term for _, term in used), short)
 
     def frequency(self, term: str, fields: tuple[str, ...]) -> int:
         """In how many articles the index has term, in any of fields."""
@@ -615,12 +786,12 @@ class Searcher:
                     weight *= inverse_frequency(blend[fields], count) / inverse_frequency(own, count)
                 each.append([Term(field, term, boost=weight) for field in fields])
             if alternative and len(each) > 1:
-                parts.append(And([Or(fields_of) for fields_of in each]))
+                parts.append(And([Sum(fields_of) for fields_of in each]))
             else:
                 parts += [term for fields_of in each for term in fields_of]
         if not parts:
             return None
-        return Or(parts, boost=1 / size) if alternative and size > 1 else Or(parts)
+        return Sum(parts, boost=1 / size) if alternative and size > 1 else Sum(parts)
 
     def _parse(self, text: str) -> Query:
         # Whoosh's query parser, made here: only a query with quotes needs it, and importing it is
@@ -646,30 +817,43 @@ class Searcher:
         if not text:
             return []
         looked = self.query(text)
-        found = looked.query
-        # Iterated, not list(): list() asks len() first, and Whoosh's len() of results counts every
-        # matching article, one more pass over the postings of every term (most of a query's time).
-        results = [r for r in self.searcher.search(found, limit=limit + 5)] if found is not None else []
+        results = self.top(looked, limit + 5)
         results.sort(key=lambda r: (-round(r.score, 3), r["path"]))
         terms = set(looked.terms)
         hits = [self._hit(r, terms, looked.short) for r in results[:limit]]
         if self.spaced and len(hits) < limit:
             seen = {h.path for h in hits}
-            fuzzy = self._fuzzy(text)
-            if fuzzy is not None:
-                more = self.searcher.search(fuzzy, limit=limit, optimize=False)
-                terms |= {t.decode() if isinstance(t, bytes) else str(t) for _, t in fuzzy.iter_all_terms()}
-                hits += [self._hit(r, terms, looked.short) for r in more if r["path"] not in seen][: limit - len(hits)]
+            fuzzy = self.fuzzy(text)
+            terms |= fuzzy.terms
+            more = self.top(fuzzy, limit)
+            hits += [self._hit(r, terms, looked.short) for r in more if r["path"] not in seen][: limit - len(hits)]
         return hits
 
-    def _fuzzy(self, text: str) -> Query | None:
-        terms = []
+    def top(self, looked: Looked, limit: int, prune: bool = True) -> list[Any]:
+        """The `limit` best results of a query, as Whoosh ranks them (by score, then index order).
+
+        prune=False scores every matching article, to check that pruning changes nothing.
+        """
+        if looked.query is None:
+            return []
+        prune = prune and not looked.whole
+        collector = TopCollector(limit) if prune else TopCollector(limit, usequality=False, replace=0)
+        self.searcher.search_with_collector(looked.query, collector)
+        # Iterated, not list(): list() asks len() first, and Whoosh's len() of results counts every
+        # matching article, one more pass over the postings of every term.
+        return [r for r in collector.results()]
+
+    def fuzzy(self, text: str) -> Looked:
+        """The words of text one or two typos away (words of 4 characters and more), in the site's language."""
+        reader = self.searcher.reader()
+        typed, found = set(), []
         for field in OWN:
             for token in self.schema[field].analyzer(text):
                 if 4 <= len(token.text) <= _FUZZY_MAX:
-                    terms.append(FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2,
-                                           prefixlength=1))
-        return Or(terms) if terms else None
+                    typed.add(token.text)  # marked in snippets as the query's own terms are
+                    near = FuzzyTerm(field, token.text, maxdist=1 if len(token.text) < 8 else 2, prefixlength=1)
+                    found += [Term(field, word) for _, word in near.expanded_terms(reader)]
+        return Looked(Sum(found) if found else None, frozenset(typed))
 
     def _hit(self, result: Any, terms: set[str], short: frozenset[str]) -> Hit:
         fallback = result["lang"] != self.lang
@@ -690,8 +874,8 @@ def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kin
     if kind == "words":
         # Each distinct word analyzed once (an analyzer reads a word alike wherever it stands), not the
         # whole article: stemming every word of every hit cost more than the search.
-        tokenizer = analyzer.items[0] if hasattr(analyzer, "items") else analyzer
-        distinct = " ".join(dict.fromkeys(token.text for token in tokenizer(text)))
+        # Its words found by a regex (query.WORD, what Whoosh's tokenizer finds), not token by token.
+        distinct = " ".join(dict.fromkeys(query.WORD.findall(text)))
         return {token.original.lower() for token in analyzer(distinct, keeporiginal=True) if token.text in terms}
     words = {t for t in terms if not query.is_cjk(t[0])}
     spans: list[list[int]] = []
@@ -739,9 +923,8 @@ def _marks(text: str, words: set[str]) -> list[tuple[int, int]]:
     ordered = sorted(words, key=lambda w: (-len(w), w))
     # The words first, then their bounds: a lookbehind in the pattern made this slower than the search.
     pattern = re.compile("|".join(re.escape(w) for w in ordered), re.IGNORECASE)
-    letter = re.compile(query.LETTER)
     return [m.span() for m in pattern.finditer(text) if query.is_cjk(m.group()[0]) or (
-        not (m.start() and letter.match(text, m.start() - 1)) and not letter.match(text, m.end()))]
+        not (m.start() and query.is_letter(text[m.start() - 1])) and not query.is_letter(text[m.end():m.end() + 1]))]
 
 
 def _window_start(text: str, marks: list[tuple[int, int]], width: int) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from conftest import RunKb, article, commit_all, copy_sample, hash_of, scan, translation, write_kb
 
 from kb_tools import bridge, glossary, query, search
+from kb_tools.blocks import CJK
 
 EN = {
     "withdraw.md": ("How to withdraw", "Open Wallet and choose Withdraw.\n\nConfirm with your 2FA code."),
@@ -109,3 +111,27 @@ def test_kb_check_search_refuses_a_site_older_than_its_sources(tmp_path: Path, r
     commit_all(root, "sample")
     code, out, err = run_kb(root, "check", "--search")
     assert code == 2 and "no built site with search: run kb build, or pass --no-browser" in err, out + err
+
+
+def test_synonyms_are_found_as_whole_words_next_to_any_script_and_every_time() -> None:
+    groups = (("api", "インターフェース"), ("withdraw", "出金"), ("2fa", "two-factor"))
+    rules = query.Rules("ja", "bigram", "words", frozenset(), (), groups, frozenset({"withdraw"}))
+    shaped = {text: query.shape(text, rules) for text in
+              ("APIで429", "rapid api", "withdrawals pending", "2fa2fa 2fa-2fa x", "出金できない", "x2fa")}
+    assert shaped["APIで429"] == query.Shaped((("api", "インターフェース"),), "で429")  # Japanese bounds no word
+    assert shaped["rapid api"].rest == "rapid"  # not the api inside rapid
+    assert shaped["withdrawals pending"].rest == "pending"  # a glossary word matches a word's start
+    assert shaped["2fa2fa 2fa-2fa x"].rest == "2fa2fa - x"  # each whole occurrence, not the glued one
+    assert shaped["出金できない"] == query.Shaped((("withdraw", "出金"),), "出金できない")  # CJK: found, and kept
+    assert shaped["x2fa"] == query.Shaped((), "x2fa")
+
+
+def test_characters_are_told_apart_as_the_regexes_they_replace_tell_them() -> None:
+    """is_cjk and is_letter look characters up (a regex of CJK's ranges takes milliseconds to compile)."""
+    cjk, letter = re.compile(f"[{CJK}]"), re.compile(f"(?![{CJK}])[^\\W_]")
+    for char in map(chr, (*range(0x10000), *range(0x10000, 0x110000, 97))):
+        assert query.is_cjk(char) == bool(cjk.match(char)) and query.is_letter(char) == bool(letter.match(char)), char
+    scripts = re.compile(f"(?<=[{CJK}])(?=[^{CJK}])|(?<=[^{CJK}])(?=[{CJK}])")
+    for text in ("APIで429", "提币abc提币", "abc", "", "日本語", "２FA認証\nok", "é提"):
+        assert query.spaced(text) == scripts.sub(" ", text)
+    assert query.spaced("APIで429エラー") == "API で 429 エラー"
