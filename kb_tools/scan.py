@@ -243,7 +243,9 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None) -> li
     (workers: how many processes, else one a core the work is worth)."""
     costs = [SOURCE_COST if blocks or is_source else 1 for *_, is_source, _slot in todo]
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), sum(costs) // PARALLEL_FROM)
+        # The cores this process may use; macOS has no affinity to ask.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = min(cores, sum(costs) // PARALLEL_FROM)
     # Only from a process without threads (a fork copies no thread, and a lock another one held stays held),
     # and not from a worker: kb build's languages already take a core each.
     if workers < 2 or threading.active_count() > 1 or multiprocessing.parent_process() is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from operator import attrgetter
@@ -114,7 +113,7 @@ def explain_stale(center: HelpCenter, report: dict[str, list[Entry]], use_cache:
     memo = _stale_memo(git, use_cache)
     found: dict[tuple[str, str], _Explained | None] = {}
     keys: dict[tuple[str, str], tuple[str, ...]] = {}
-    snapshot_files = _snapshot_files(root)
+    snapshot_files = set(snapshots.stored(root))
     with paused_gc():
         for _lang, _index, entry, made_from in stale:
             if (entry.rel, made_from) not in found:
@@ -187,20 +186,11 @@ def _stale_memo(git: Git, use_cache: bool) -> Memo:
     return memo
 
 
-def _snapshot_files(root: Path) -> set[str]:
-    """The names of the snapshot files kept (snapshots.path_for: <hash>.md), read once rather than asked one by one."""
-    try:
-        with os.scandir(snapshots.folder(root)) as entries:
-            return {entry.name for entry in entries if entry.is_file()}
-    except OSError:
-        return set()
-
-
-def _memo_key(center: HelpCenter, source: Document, made_from: str, snapshot_files: set[str]) -> tuple[str, ...]:
+def _memo_key(center: HelpCenter, source: Document, made_from: str, stored: set[str]) -> tuple[str, ...]:
     """What an explanation depends on but git history: the source's bytes, the versions sought, their snapshots."""
     through = center.editorial_chain(source.rel, made_from)
     wanted = (made_from, through[-1].after) if through else (made_from,)
-    kept = "".join("1" if f"{digest}.md" in snapshot_files else "0" for digest in wanted)  # snapshots.path_for
+    kept = "".join("1" if digest in stored else "0" for digest in wanted)  # stored: snapshots.stored(), read once
     return (source.path, *wanted, source.content_hash, kept)  # the hash of the bytes the scan read
 
 
