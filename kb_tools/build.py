@@ -18,13 +18,14 @@ from pathlib import Path
 from kb_tools import config as config_mod
 from kb_tools import git, pagecache
 from kb_tools.errors import KbError
-from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
+from kb_tools.fsutil import clean_scratch, prune_empty, scratch_dir, swap_dir, take_spare, write_atomic
 from kb_tools.layout import Layout
 from kb_tools.siteroot import write_root
 
 PART_MANIFEST = "kb-part.json"  # in a part built for kb merge: its languages, commit and builder
 STAMP_DIR = ".kb-cache/build"  # <lang>.stamp: the hash of the inputs site/<lang>/ was built from (not published)
 TRASH_DIR = ".kb-cache/trash"  # old sites, deleted there by a process kb build does not wait for
+SPARE_DIR = ".kb-cache/spare"  # <lang>: the folders of an old site, emptied, for the next build to write in
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
     if todo:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             scratch = {lang: scratch_dir(site / lang) for lang in todo}
+            for lang in todo:
+                take_spare(_spare_path(settings, lang, site), scratch[lang])
             previous = {lang: None if force else _previous(settings, lang, site) for lang in todo}
             futures = {pool.submit(builder, str(config_file), lang, str(scratch[lang]), previous[lang]): lang
                        for lang in todo}
@@ -91,7 +94,8 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 if result.outcome == "built":
                     keys = _keys_path(settings, lang, site)
                     keys.unlink(missing_ok=True)
-                    swap_dir(scratch[lang], site / lang, settings.root / TRASH_DIR)
+                    prune_empty(scratch[lang])
+                    swap_dir(scratch[lang], site / lang, settings.root / TRASH_DIR, _spare_path(settings, lang, site))
                     if result.keys is not None:
                         pagecache.save(keys, result.keys)
                     _write_stamp(settings, lang, site, stamps[lang])
@@ -122,6 +126,11 @@ def _stamp_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
 def _keys_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
     """Where the page keys of site/<lang>/ are kept: beside its stamp."""
     return _stamp_path(settings, lang, site).with_suffix(".pages.json")
+
+
+def _spare_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
+    """Where the emptied folders of site/<lang>/ wait for its next build (fsutil.take_spare)."""
+    return settings.root / SPARE_DIR / _stamp_path(settings, lang, site).stem
 
 
 def _previous(settings: config_mod.Settings, lang: str, site: Path) -> pagecache.Previous | None:

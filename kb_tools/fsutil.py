@@ -18,6 +18,8 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+SPARE = ".kb-spare"  # in a scratch folder: an old site's folders, emptied of files, for the builder to write in
+
 # O_EXCL: never open a file someone else made; O_NOFOLLOW: nor one a planted symlink points to.
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
@@ -68,23 +70,24 @@ def scratch_dir(target: Path) -> Path:
             continue
 
 
-def swap_dir(new: Path, target: Path, trash: Path | None = None) -> None:
+def swap_dir(new: Path, target: Path, trash: Path | None = None, spare: Path | None = None) -> None:
     """Put the folder new in target's place with two renames; the old target is deleted only after.
 
     With trash (a folder on the same filesystem, out of what is published), the old target is moved
     there and deleted by a process of its own that the caller does not wait for: deleting a site's
-    thousands of files takes seconds on a slow disk, and a build would wait for them.
+    thousands of files takes seconds on a slow disk, and a build would wait for them. With spare too,
+    that process keeps the old target's folders, emptied of files, at spare for take_spare.
     """
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.kb-old-", dir=target.parent))
         os.rename(target, old / target.name)
     os.rename(new, target)
-    if old is not None and not (trash is not None and _delete_later(old, trash)):
+    if old is not None and not (trash is not None and _delete_later(old, target.name, trash, spare)):
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _delete_later(folder: Path, trash: Path) -> bool:
+def _delete_later(folder: Path, name: str, trash: Path, spare: Path | None) -> bool:
     """Whether folder is now in trash, being deleted by a process of its own (False: it could not be moved)."""
     try:
         trash.mkdir(parents=True, exist_ok=True)
@@ -92,10 +95,55 @@ def _delete_later(folder: Path, trash: Path) -> bool:
         os.rename(folder, moved / folder.name)
     except OSError:  # another filesystem: delete it now
         return False
-    subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-                      str(moved)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    subprocess.Popen([sys.executable, "-m", "kb_tools.fsutil", str(moved), str(moved / folder.name / name),
+                      str(spare or "")], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
     return True
+
+
+def _empty_or_delete(moved: Path, tree: Path, spare: Path | None) -> None:
+    """Delete moved; but first, when spare is free, keep tree's folders there with every file deleted.
+
+    A new site's thousand page folders cost more than its pages, which are mostly linked: a folder
+    takes the disk far longer to make than a link. Only a tree whose every file is gone is kept, so a
+    file written in a spare folder is always a new file, never one that the published site links.
+    """
+    if spare is not None and not spare.exists():
+        try:
+            for folder, folders, files in os.walk(tree):
+                for name in files + [f for f in folders if os.path.islink(os.path.join(folder, f))]:
+                    os.unlink(os.path.join(folder, name))
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(tree, spare)
+        except OSError:
+            pass
+    shutil.rmtree(moved, ignore_errors=True)
+
+
+def take_spare(spare: Path, scratch: Path) -> None:
+    """Put the folders kept at spare (see swap_dir) in scratch/SPARE, for the builder to unpack_spare there."""
+    with suppress(OSError):  # none kept, or not yet: the builder makes its folders
+        os.rename(spare, scratch / SPARE)
+
+
+def unpack_spare(folder: Path) -> None:
+    """Move the folders in folder/SPARE up into folder, where a builder writes next; call it once folder is empty."""
+    kept = folder / SPARE
+    if not kept.is_dir():
+        return
+    for entry in os.scandir(kept):
+        with suppress(OSError):
+            os.rename(entry.path, folder / entry.name)
+    shutil.rmtree(kept, ignore_errors=True)
+
+
+def prune_empty(folder: Path) -> None:
+    """Delete folder/SPARE and the folders left without files under folder: what spare folders a build did not fill."""
+    shutil.rmtree(folder / SPARE, ignore_errors=True)
+    for path, _folders, files in os.walk(folder, topdown=False):
+        if not files and path != str(folder):
+            with suppress(OSError):  # not empty: it has a folder with files
+                os.rmdir(path)
 
 
 def hard_link(source: Path, target: Path) -> bool:
@@ -146,3 +194,7 @@ def read_only(path: Path) -> Path | None:
         if candidate != path:  # the nearest existing folder decides: the file is created in it
             return None
     return None
+
+
+if __name__ == "__main__":  # swap_dir's process: python -m kb_tools.fsutil MOVED TREE SPARE
+    _empty_or_delete(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]) if sys.argv[3] else None)

@@ -19,17 +19,34 @@ ARTICLE = "security/anti-phishing-code.md"  # reviewed in zh: a body edit makes 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample help center built in LANGS, with its site and .kb-cache: what an edit starts from."""
+    """The sample help center built in LANGS, with its site and .kb-cache: what an edit starts from.
+
+    Built twice, so that the folders of the first site wait in .kb-cache/spare for the next build to write in.
+    """
     root = copy_sample(tmp_path_factory.mktemp("base"))
-    assert [r.outcome for r in build_site(root / "mkdocs.yml", *LANGS)] == ["built"] * len(LANGS)
+    for force in (False, True):
+        assert [r.outcome for r in build_site(root / "mkdocs.yml", *LANGS, force=force)] == ["built"] * len(LANGS)
+    wait_for(lambda: all((root / build.SPARE_DIR / lang).is_dir() for lang in LANGS))
     return root
 
 
-def site_files(site: Path) -> dict[str, bytes]:
-    """Every file of the site by its path, the dates in sitemap.xml and its .gz left out (the day each was built)."""
-    result = {}
+def wait_for(done: Callable[[], bool]) -> None:
+    """Wait (up to a minute) for what the process that swap_dir starts does."""
+    for _ in range(600):
+        if done():
+            return
+        time.sleep(0.1)
+    raise AssertionError("swap_dir's process did not finish in a minute")
+
+
+def site_files(site: Path) -> dict[str, bytes | None]:
+    """Every file of the site by its path, the dates in sitemap.xml and its .gz left out (the day each was built),
+    and every folder (None): an incremental build leaves no folder that a clean build has not."""
+    result: dict[str, bytes | None] = {}
     for path in sorted(site.rglob("*")):
-        if path.is_file() and not path.name.startswith("sitemap.xml"):
+        if path.is_dir():
+            result[path.relative_to(site).as_posix() + "/"] = None
+        elif path.is_file() and not path.name.startswith("sitemap.xml"):
             result[path.relative_to(site).as_posix()] = path.read_bytes()
     for path in site.rglob("sitemap.xml"):
         result[path.relative_to(site).as_posix()] = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", path.read_bytes())
@@ -169,11 +186,15 @@ def test_force_renders_every_page(base: Path, tmp_path: Path) -> None:
     # The old site left site/ at once, and a process of its own deletes it (the build did not wait for it).
     assert sorted(p.name for p in (work / "site").iterdir() if p.name.startswith(".")) == []
     trash = work / build.TRASH_DIR
-    for _ in range(600):
-        if not any(trash.iterdir()):
-            break
-        time.sleep(0.1)
-    assert list(trash.iterdir()) == []
+    wait_for(lambda: not any(trash.iterdir()))
+    # Its folders, emptied of files, are kept: the next build writes in them instead of making them again.
+    spare = work / build.SPARE_DIR / "en"
+    folder = spare / ARTICLE.removesuffix(".md")
+    assert folder.is_dir() and not [p for p in spare.rglob("*") if not p.is_dir()]
+    inode = folder.stat().st_ino
+    body_edit(work)
+    build_site(work / "mkdocs.yml", "en")
+    assert (work / "site/en" / ARTICLE.removesuffix(".md")).stat().st_ino == inode and not spare.exists()
 
 
 def _builder() -> build.Builder:

@@ -30,7 +30,7 @@ from mkdocs.utils.templates import TemplateContext
 from kb_tools import build, checks, config, edition, i18n, pagecache, webindex
 from kb_tools.cache import CACHE_DIR
 from kb_tools.errors import KbError
-from kb_tools.fsutil import hard_link
+from kb_tools.fsutil import hard_link, unpack_spare
 from kb_tools.layout import Layout
 from kb_tools.scan import scan
 
@@ -122,7 +122,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         MkDocs found its files by walking the language's folder on its own, following every symlink;
         only what the core's scan accepted is published, from the file the layout says: no file that
         is not valid Markdown text, no symlink out of docs/ or in a loop, no other language's file.
+        MkDocs has emptied site_dir by now: the folders kb build kept of the last site go in it.
         """
+        unpack_spare(Path(config.site_dir))
         wanted = {rel: page.file for rel, page in self.edition.pages.items()}
         wanted.update(sorted(self.edition.assets.items()))  # pages first, in the edition's order: the nav's
         for file in list(files):
