@@ -93,15 +93,16 @@ def _official(path: Path, entries: Any) -> tuple[Official, ...]:
     if not isinstance(entries, list):
         raise ConfigError(f"{HELPCENTER_FILE}:{_lines(path)[0] if _lines(path) else 1}: official: is not a list: "
                           "write one channel per line, e.g. - https://nimbusx.example")
-    lines = _lines(path)
     found, errors = [], []
     for i, entry in enumerate(entries):
         try:
             found.append(parse_official(entry))
         except ConfigError as exc:
-            errors.append(f"{HELPCENTER_FILE}:{lines[i] if i < len(lines) else 1}: official: {exc}")
+            errors.append((i, exc))
     if errors:
-        raise ConfigError("\n".join(errors))
+        lines = _lines(path)  # read again for the lines only when they are needed: composing YAML is slow
+        raise ConfigError("\n".join(f"{HELPCENTER_FILE}:{lines[i] if i < len(lines) else 1}: official: {exc}"
+                                     for i, exc in errors))
     return tuple(found)
 
 

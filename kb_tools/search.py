@@ -1024,18 +1024,20 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
     with Searcher(root, lang) as searcher:
         stored = {f["path"]: f for f in searcher.searcher.all_stored_fields()}
     similar: Similar | None = None
-    memo = Memo(root / CACHE_DIR, f"related-{lang}", (Path(__file__),), whoosh.versionstring())
-    if memo.saved_context != memo.context:  # read by another Whoosh's analysers
-        memo.drop(lambda _key: True)
+    memo: Memo | None = None
     entries = {}
     for path, fields in sorted(stored.items()):
         old = cached.get(path) if isinstance(cached, dict) else None
         if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
             entries[path] = old
         else:
-            similar = similar or Similar(lang, stored, memo)
+            if similar is None:  # the articles' terms, read only when some article's list is made again
+                memo = Memo(root / CACHE_DIR, f"related-{lang}", (Path(__file__),), whoosh.versionstring())
+                if memo.saved_context != memo.context:  # read by another Whoosh's analysers
+                    memo.drop(lambda _key: True)
+                similar = Similar(lang, stored, memo)
             entries[path] = {"stamp": fields.get("stamp"), "related": similar.related(path, limit)}
-    if similar:
+    if memo is not None:
         memo.save(prune=True)
     if entries != cached:
         write_atomic(cache, json.dumps(entries, ensure_ascii=False))

@@ -93,11 +93,10 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
     shards = 1 << max(0, (total // SHARD_POSTINGS).bit_length())  # a power of two near total / SHARD_POSTINGS
     buckets: dict[int, dict[str, Any]] = defaultdict(lambda: {"o": {}, "s": {}, "w": {"o": {}, "s": {}}, "x": {}})
     for space, terms in postings.items():
-        for term, docs in terms.items():
-            ordered = sorted(docs.items())
-            numbers = [doc for doc, _ in ordered]
-            deltas = [doc - previous for doc, previous in zip(numbers, [0, *numbers], strict=False)]
-            buckets[shard(term, shards)][space][term] = [deltas, [round(score * 1000) for _, score in ordered],
+        for term, docs in terms.items():  # each term's documents in the order of their ids
+            numbers = list(docs)
+            deltas = [doc - previous for previous, doc in zip([0, *numbers], numbers, strict=False)]
+            buckets[shard(term, shards)][space][term] = [deltas, [round(score * 1000) for score in docs.values()],
                                                           frequencies[space].get(term, 0)]
     for space, words in surfaces.items():
         for word, term in words.items():
@@ -162,23 +161,27 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
         frequency = {term: max(found.get(term, 0) for found in per_field.values())
                      for term in set().union(*per_field.values())}
         idf = {term: search.inverse_frequency(n, count) for term, n in frequency.items()}
-        terms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for rel, (stamp, fields_of) in documents.items():
+        means = {field: searcher.avg_field_length(field) or 1 for field in fields}
+        terms: dict[str, dict[int, float]] = {}
+        for rel, number in ids.items():  # in the order of the ids, so each term's documents are too
+            stamp, fields_of = documents[rel]
             for field in fields:
                 key = (field, stamp)  # equal stamps, equal fields: an unchanged article's fields are not made
                 counts = memo.get(key)
                 if counts is None:
-                    counts = Counter(token.text for token in analyzers[space](fields_of().get(field) or ""))
+                    counts = dict(Counter(token.text for token in analyzers[space](fields_of().get(field) or "")))
                     memo.put(key, counts)
                 if not counts:
                     continue
                 length = reader.doc_field_length(numbers[rel], field, 1)
-                mean = searcher.avg_field_length(field) or 1
                 # whoosh.scoring.bm25's arithmetic in its order (the same floats), its length part once per field
-                lengths = K1 * ((1 - B) + B * length / mean)
-                boost, number = search.BOOSTS[field], ids[rel]
+                lengths = K1 * ((1 - B) + B * length / means[field])
+                boost = search.BOOSTS[field]
                 for term, tf in counts.items():
-                    terms[term][number] += idf[term] * ((tf * (K1 + 1)) / (tf + lengths)) * boost
+                    row = terms.get(term)
+                    if row is None:
+                        row = terms[term] = {}
+                    row[number] = row.get(number, 0.0) + idf[term] * ((tf * (K1 + 1)) / (tf + lengths)) * boost
         scores[space], frequencies[space] = terms, frequency
     return scores, frequencies
 
@@ -242,5 +245,5 @@ def _document_key(edition: Edition, rel: str, salt: str) -> str:
 
 def _write_gz(path: Path, data: object) -> None:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    path.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))  # 9 takes twice as long, for 0.3%
 

@@ -37,6 +37,7 @@ from kb_tools.scan import scan
 log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
 FALLBACK = "kb-fallback"  # the Material page status of a page shown in the source language
 REUSED = "kb-reused.html"  # the template of a page whose HTML the previous site has: on_post_page puts that in
+EDITION_WIDE = ("data", "categories", "languages", "promoted")  # of every page's kb context, the same on every page
 
 
 class _Raw(base.BaseConfigOption[Any]):
@@ -114,6 +115,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                                         [sorted((p.relative_to(d).as_posix(), p.stat().st_mtime_ns)
                                                 for p in Path(d).rglob("*") if p.is_file())
                                          for d in config.theme.dirs[:-2]])  # overrides; Material's: its version
+        home = self.edition.context("index.md")
+        self._shared = pagecache.digest(self._shared, [home[key] for key in EDITION_WIDE])  # hashed once, not per page
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -238,7 +241,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         """
         src = page.file.src_uri
         context = self._contexts[src] = self.edition.context(src)
-        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, markdown, page.meta, context)
+        own = {key: value for key, value in context.items() if key not in EDITION_WIDE}
+        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, markdown, page.meta, own)
         previous = self.previous.keys.pages.get(src) if self.previous else None
         if (previous and previous[0] == key and "title" in page.meta and self._previous_html(page.file)
                 and config.validation.links.anchors < logging.WARNING):
