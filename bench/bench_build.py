@@ -7,7 +7,8 @@
 
 For N articles x 2 languages (en source, zh with 80% translated and the rest falling back), in the
 help center's categories (locales/helpcenter.yml) and with its own overrides/ and locales/ copied in,
-each run does, interleaved so machine noise hits every case alike:
+each run does, interleaved so machine noise hits every case alike (each case starts once the old sites
+that the last kb build left to a process of its own are deleted: that is the last build's work):
 - kb cold: `kb build` with no .kb-cache/ and no site/ (a new user's first build);
 - kb warm: `kb build --force` with .kb-cache/ kept;
 - kb one edit: one source article's body edited, then `kb build`;
@@ -144,6 +145,16 @@ def measure(command: list[str], root: Path) -> tuple[float, int]:
     return seconds, peak[0]
 
 
+def settled(root: Path) -> None:
+    """Wait (up to a minute) for the old sites that kb build left to a process of its own (kb_tools.fsutil.swap_dir)
+    to be gone: that deletion is the last build's work, not the next case's."""
+    trash = root / ".kb-cache" / "trash"
+    for _ in range(600):
+        if not trash.is_dir() or not any(trash.iterdir()):
+            return
+        time.sleep(0.1)
+
+
 def run(command: list[str], root: Path) -> float:
     """Seconds command takes in root (bench_merge.py's timer)."""
     return measure(command, root)[0]
@@ -164,6 +175,7 @@ def bench(articles: int, runs: int, cases: tuple[str, ...], overrides: Path) -> 
     sizes: dict[str, float] = {}
 
     def timed(name: str, command: list[str]) -> None:
+        settled(root)
         seconds, rss = measure(command, root)
         times.setdefault(name, []).append(seconds)
         memory.setdefault(name, []).append(rss / 1e6)
