@@ -591,19 +591,23 @@ def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: P
     with ix.searcher() as searcher:
         stamps = {fields["path"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
     updated, kept = [], set()
-    writer = ix.writer()
+    writer = None  # opened at the first change: an index with none keeps its table of segments (webindex keys on it)
     try:
         for rel, stamp, fields in documents(center, lang, plans):
             kept.add(rel)
             if stamps.get(rel) != stamp:
+                writer = writer or ix.writer()
                 writer.update_document(path=rel, **fields())
                 updated.append(rel)
         removed = sorted(set(stamps) - kept)
         for rel in removed:
+            writer = writer or ix.writer()
             writer.delete_by_term("path", rel)
-        writer.commit()
+        if writer is not None:
+            writer.commit()
     except BaseException:
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
         raise
     finally:
         ix.close()

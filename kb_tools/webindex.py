@@ -53,11 +53,13 @@ WORDS = {"o": "words", "s": "words_src"}  # their articles' words, in spaced lan
 
 
 def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = None, salt: str = "") -> dict[str, str]:
-    """Write the browser index of an edition into site_dir/kb-search/; returns what each article's file is made from.
+    """Write the browser index of an edition into site_dir/kb-search/; returns what each of its files is made from.
 
-    previous: the files of the last build by what each was made from; an article's file made from the
-    same (its page, its file's and its source's bytes, and salt: the code and settings) is linked from
-    there instead of written. The keys returned are by path in the site, for the next build's previous.
+    previous: the files of the last build by what each was made from; a file made from the same is
+    linked from there instead of written: an article's (its page, its file's and its source's bytes, and
+    salt: the code and settings), and the terms and meta.json while the language's index is the same
+    (an edit that leaves this language's index alone writes none). The keys returned are by path in
+    the site, for the next build's previous.
     """
     center, lang = edition.center, edition.lang
     plans = {rel: page.plan for rel, page in edition.pages.items()}
@@ -70,24 +72,75 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
     documents = {rel: (stamp, fields) for rel, stamp, fields in search.documents(center, lang, plans)}
     ids = {rel: number for number, rel in enumerate(sorted(documents))}
     folder = search.index_dir(center.settings.root, lang)
-    rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
+    names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
+    strings = {key: edition.gettext(text) for key, text in STRINGS.items()}
     ix = index.open_dir(str(folder))
     try:
-        with ix.searcher() as searcher:
-            analyzers = {space: ix.schema[fields[0]].analyzer for space, fields in SPACES.items()}
-            # Each article's terms, kept between builds: a build after one edit analyses one article.
-            # The analysers are search.analyzer's for lang and the source language, in this Whoosh.
-            analysers_id = f"{center.settings.source_language} whoosh {whoosh.versionstring()}"
-            analysed = Memo(center.settings.root / CACHE_DIR, f"terms-{lang}", (Path(__file__), Path(search.__file__)),
-                            analysers_id)
-            if analysed.saved_context != analysed.context:
-                analysed.drop(lambda _key: True)
-            postings, frequencies = _postings(searcher, documents, ids, analyzers, analysed)
-            analysed.save(prune=True)
-            count = searcher.doc_count_all()
-            surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space]) for space, field in WORDS.items()}
+        # The index's table of segments names its state: unchanged, every term's scores are as before.
+        toc = (folder / f"_{ix.indexname}_{ix.latest_generation()}.toc").read_bytes()
+        made_from = hashlib.sha256(repr((VERSION, salt, lang, toc, (folder / search.RULES).read_bytes(),
+                                         (folder / search.BRIDGE).read_bytes(), list(ids), names,
+                                         strings)).encode("utf-8", "surrogateescape")).hexdigest()
+        if not _link_terms(previous or {}, made_from, out):
+            _write_terms(edition, ix, folder, documents, ids, names, strings, out)
     finally:
         ix.close()
+    shards = json.loads((out / "meta.json").read_text(encoding="utf-8"))["shards"]
+    written = {f"{FOLDER}/{name}": _file_key(made_from, name)
+               for name in ["meta.json", *(f"t/{number}.json.gz" for number in range(shards))]}
+    for rel, number in ids.items():
+        key, name = _document_key(edition, rel, salt), f"d/{number}.json.gz"
+        last = (previous or {}).get(key)
+        if last is None or not hard_link(last, out / name):
+            _write_gz(out / name, _document(edition, rel))
+        written[f"{FOLDER}/{name}"] = key
+    for asset in ASSETS:
+        shutil.copyfile(asset, out / asset.name)
+    return written
+
+
+def _file_key(made_from: str, name: str) -> str:
+    return hashlib.sha256(f"{made_from}\0{name}".encode()).hexdigest()
+
+
+def _link_terms(previous: dict[str, Path], made_from: str, out: Path) -> bool:
+    """Whether out now has the last build's meta.json and term shards, all linked (they were made from the same)."""
+    meta = previous.get(_file_key(made_from, "meta.json"))
+    try:
+        shards = json.loads(meta.read_text(encoding="utf-8"))["shards"] if meta else None
+    except (OSError, ValueError, KeyError, TypeError):
+        shards = None
+    if not isinstance(shards, int):
+        return False
+    names = ["meta.json", *(f"t/{number}.json.gz" for number in range(shards))]
+    found = [previous.get(_file_key(made_from, name)) for name in names]
+    if all(path is not None and hard_link(path, out / name) for path, name in zip(found, names, strict=True)):
+        return True
+    # Some link failed: write every file anew (never into a linked one: that would change the last site's too).
+    shutil.rmtree(out / "t")
+    (out / "t").mkdir()
+    (out / "meta.json").unlink(missing_ok=True)
+    return False
+
+
+def _write_terms(edition: Edition, ix: Any, folder: Path, documents: dict[str, tuple[str, search.Fields]],
+                 ids: dict[str, int], names: dict[str, str], strings: dict[str, str], out: Path) -> None:
+    """Write out/t/*.json.gz and out/meta.json from the index ix (in folder) of the edition's language."""
+    center, lang = edition.center, edition.lang
+    rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
+    with ix.searcher() as searcher:
+        analyzers = {space: ix.schema[fields[0]].analyzer for space, fields in SPACES.items()}
+        # Each article's terms, kept between builds: a build after one edit analyses one article.
+        # The analysers are search.analyzer's for lang and the source language, in this Whoosh.
+        analysers_id = f"{center.settings.source_language} whoosh {whoosh.versionstring()}"
+        analysed = Memo(center.settings.root / CACHE_DIR, f"terms-{lang}", (Path(__file__), Path(search.__file__)),
+                        analysers_id)
+        if analysed.saved_context != analysed.context:
+            analysed.drop(lambda _key: True)
+        postings, frequencies = _postings(searcher, documents, ids, analyzers, analysed)
+        analysed.save(prune=True)
+        count = searcher.doc_count_all()
+        surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space]) for space, field in WORDS.items()}
     kinds = {"o": rules["kind"], "s": rules["source_kind"]}
     total = sum(len(docs) for terms in postings.values() for docs in terms.values())
     shards = 1 << max(0, (total // SHARD_POSTINGS).bit_length())  # a power of two near total / SHARD_POSTINGS
@@ -106,25 +159,14 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
         buckets[shard(term, shards)]["x"][term] = source_term
     for number in range(shards):
         _write_gz(out / "t" / f"{number}.json.gz", buckets[number])
-    written = {}
-    for rel, number in ids.items():
-        key, name = _document_key(edition, rel, salt), f"d/{number}.json.gz"
-        last = (previous or {}).get(key)
-        if last is None or not hard_link(last, out / name):
-            _write_gz(out / name, _document(edition, rel))
-        written[f"{FOLDER}/{name}"] = key
-    names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
     meta = {
         "version": VERSION, "lang": lang, "shards": shards, "documents": len(ids), "count": count, "cjk": CJK,
         "rules": rules,
         "spaces": {space: _space(kinds[space], analyzers[space])
                    for space in SPACES if space == "o" or lang != center.settings.source_language},
-        "names": names, "strings": {key: edition.gettext(text) for key, text in STRINGS.items()},
+        "names": names, "strings": strings,
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    for asset in ASSETS:
-        shutil.copyfile(asset, out / asset.name)
-    return written
 
 
 def shard(term: str, shards: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -176,6 +177,29 @@ def test_a_body_edit_rewrites_only_that_article_in_the_search_index(base: Path, 
     assert list(written.values()) == [ARTICLE] and len(after) == len(before) > 30
     sentence = "Check the code in every e-mail before you click a link in it."
     assert sentence in json.dumps(after[next(iter(written))][1], ensure_ascii=False)
+
+
+def test_an_unchanged_index_keeps_the_search_terms_of_the_last_build(base: Path, tmp_path: Path) -> None:
+    """An article saved again as it was rebuilds its language, but the language's index is the same: the
+    browser index's terms and meta.json are the last build's files (linked, the same inodes). After a body
+    edit they are written anew."""
+    work = tmp_path / "work"
+    shutil.copytree(base, work, symlinks=True)
+    folder = work / "site/en/kb-search"
+
+    def inodes() -> dict[str, int]:
+        return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in [folder / "meta.json", *folder.glob("t/*")]}
+
+    before = inodes()
+    article = work / "docs/en" / ARTICLE
+    article.write_bytes(article.read_bytes())
+    os.utime(article, ns=(time.time_ns(), article.stat().st_mtime_ns + 10**9))  # saved a second later
+    [result] = build_site(work / "mkdocs.yml", "en")
+    assert result.outcome == "built" and inodes() == before
+    body_edit(work)
+    [result] = build_site(work / "mkdocs.yml", "en")
+    after = inodes()
+    assert result.outcome == "built" and after and not set(after.items()) & set(before.items())
 
 
 def test_force_renders_every_page(base: Path, tmp_path: Path) -> None:
