@@ -18,6 +18,7 @@ that the last kb build left to a process of its own are deleted: that is the las
 - static-i18n: one `mkdocs build` with mkdocs-static-i18n (folder structure, fallback to en), no search.
 Budget = (plain en + plain zh) / min(L, cores). Targets (PRODUCT.md): cold <= 1.5 x budget, warm <= 1.15 x
 budget, one edit <= 0.15 x warm. Growth: log(t_last / t_first) / log(N_last / N_first), 1 is linear.
+Every process runs with its bytecode cached (a PYTHONPYCACHEPREFIX of its own), as an installed kb does.
 Peak memory: the largest sum of RSS over the build's process tree (its session), sampled from /proc
 every 0.5 s: pool workers' shared pages count once per process, so it overstates what they hold.
 Page bytes: median and max of the article pages' HTML and each language's whole site, from kb's build.
@@ -55,6 +56,10 @@ CASES = ("cold", "warm", "edit", "plain", "i18n")
 KB = [sys.executable, "-m", "kb_tools.cli"]
 MKDOCS = [sys.executable, "-m", "mkdocs", "build", "-q", "-f"]
 EDITED = "account/article-0.md"
+# Every process (kb's and plain MkDocs') runs with its bytecode cached, as an installed program does: where
+# PYTHONDONTWRITEBYTECODE is set, an editable kb_tools would be compiled anew by every build.
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "NO_MKDOCS_2_WARNING": "1",
+       "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / f"kb-bench-pyc-{os.getuid()}")}
 
 
 def body(rng: random.Random, words: list[str], sep: str) -> str:
@@ -127,7 +132,7 @@ def measure(command: list[str], root: Path) -> tuple[float, int]:
     """Seconds and peak process-tree RSS (bytes) of command run in root; stops the bench if it fails."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, start_new_session=True)
+                               env=ENV, start_new_session=True)
     peak = [0]
 
     def sample() -> None:

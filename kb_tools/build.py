@@ -19,7 +19,7 @@ from kb_tools import config as config_mod
 from kb_tools import git, pagecache
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, prune_empty, scratch_dir, swap_dir, take_spare, write_atomic
-from kb_tools.layout import Layout
+from kb_tools.layout import Layout, display, walk_folder
 from kb_tools.siteroot import write_root
 
 PART_MANIFEST = "kb-part.json"  # in a part built for kb merge: its languages, commit and builder
@@ -65,7 +65,7 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
         raise KbError(f"unknown language {unknown[0]!r}: use one of {', '.join(settings.languages)}")
     assert settings.site_dir is not None
     site = (part or settings.site_dir).resolve()
-    stamps = {lang: inputs_hash(settings, lang) for lang in langs}
+    stamps = inputs_hashes(settings, langs)
     results: list[LanguageBuild] = []
     todo = []
     for lang in langs:
@@ -169,38 +169,63 @@ def write_part_manifest(settings: config_mod.Settings, part: Path, languages: li
 
 def inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     """A hash of everything a language's site is made from: an equal hash means nothing to rebuild."""
-    layout = Layout(settings)
-    articles = [settings.root / path for other in dict.fromkeys((lang, settings.source_language))
-                for _entry, _rel, path in layout.walk(other)]
-    return _files_hash(settings, lang, articles, with_head=True)
+    return inputs_hashes(settings, (lang,))[lang]
+
+
+def inputs_hashes(settings: config_mod.Settings, langs: Iterable[str]) -> dict[str, str]:
+    """inputs_hash of each language, each file listed once: the articles of the language and of the source
+    language, what every page is made from (shared_inputs_hash) and git's HEAD (stale notices and dates)."""
+    layout, source = Layout(settings), settings.source_language
+    common, head = _common_hash(settings), git.head(settings.root)
+    articles: dict[str, str] = {}
+    hashes = {}
+    for lang in langs:
+        for other in (lang, source):
+            if other not in articles:
+                articles[other] = _stats_hash(sorted((path, entry.path) for entry, _rel, path in layout.walk(other)))
+        own = articles[lang] if lang == source else articles[lang] + articles[source]
+        hashes[lang] = _hash(common, _locale_hash(settings, lang), own, head, os.environ.get("KB_BUILDER", "mkdocs"))
+    return hashes
 
 
 def shared_inputs_hash(settings: config_mod.Settings, lang: str) -> str:
     """A hash of what every page of a language's site is made from, the articles and git's HEAD left out:
     templates, catalogs, kb's settings and code, snapshots (a part of every page key)."""
-    return _files_hash(settings, lang, [], with_head=False)
+    return _hash(_common_hash(settings), _locale_hash(settings, lang), os.environ.get("KB_BUILDER", "mkdocs"))
 
 
-def _files_hash(settings: config_mod.Settings, lang: str, articles: list[Path], with_head: bool) -> str:
+def _common_hash(settings: config_mod.Settings) -> str:
+    """The files every language's site is made from, its articles and catalogs left out."""
+    root = settings.root
+    files = [settings.config_file or root / "mkdocs.yml", *sorted((root / "locales").glob("*.yml"))]
+    named = [(display(root, path), str(path)) for path in files]
+    for folder in (root / "overrides", Path(__file__).parent, root / "locales" / "snapshots",  # stale pages show
+                   root / "search" / "synonyms", root / "search" / "stopwords"):             # changed blocks
+        named += _folder_files(root, folder)
+    return _stats_hash(named)
+
+
+def _locale_hash(settings: config_mod.Settings, lang: str) -> str:
+    return _stats_hash(_folder_files(settings.root, settings.root / "locales" / lang))
+
+
+def _folder_files(root: Path, folder: Path) -> list[tuple[str, str]]:
+    """(name relative to root, path) of every file under folder, sorted, bytecode caches left out."""
+    return sorted((display(root, Path(entry.path)), entry.path) for entry, rel in walk_folder(folder)
+                  if "__pycache__" not in rel)
+
+
+def _stats_hash(files: Iterable[tuple[str, str]]) -> str:
+    """A hash of each file's name (as given: relative to the root, so a copy keeps its keys), size and mtime."""
     digest = hashlib.sha256()
-    folders = [settings.root / "overrides", settings.root / "locales" / lang, Path(__file__).parent,
-               settings.root / "locales" / "snapshots",  # stale pages show the blocks changed since theirs
-               settings.root / "search" / "synonyms", settings.root / "search" / "stopwords"]
-    files = [settings.config_file or settings.root / "mkdocs.yml", *sorted((settings.root / "locales").glob("*.yml")),
-             *sorted(articles)]
-    for folder in folders:
-        if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for path in files:
+    for name, path in files:
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:  # a broken symlink: the scan reports it
             continue
-        name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path  # a copy keeps its keys
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    if with_head:
-        digest.update(git.head(settings.root).encode())  # stale notices and dates come from git history
-    digest.update(os.environ.get("KB_BUILDER", "mkdocs").encode())  # the builder face that made it
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
