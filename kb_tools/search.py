@@ -27,29 +27,30 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import index
-from whoosh.analysis import (
-    Analyzer,
-    LanguageAnalyzer,
-    LowercaseFilter,
-    StandardAnalyzer,
-    StemmingAnalyzer,
-    Token,
-    Tokenizer,
-)
-from whoosh.collectors import TopCollector
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.filedb.filestore import FileStorage
-from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
-from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
-from whoosh.scoring import BM25F, BM25FScorer
-
-from kb_tools import query
+from kb_tools import deferred, query
 from kb_tools.blocks import short_hash
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.layout import Layout, walk_folder
+
+with deferred.whoosh():  # without the modules it imports for nothing a search does: kb search starts faster
+    from whoosh import index
+    from whoosh.analysis import (
+        Analyzer,
+        LanguageAnalyzer,
+        LowercaseFilter,
+        StandardAnalyzer,
+        StemmingAnalyzer,
+        Token,
+        Tokenizer,
+    )
+    from whoosh.collectors import TopCollector
+    from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
+    from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
+    from whoosh.scoring import BM25F, BM25FScorer
 
 if TYPE_CHECKING:  # what only kb index needs is imported there: kb search starts without the scanner and reader
     from kb_tools.cache import Memo
