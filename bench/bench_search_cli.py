@@ -63,7 +63,11 @@ from kb_tools import config, search
 settings = config.load(Path(sys.argv[1]) / "mkdocs.yml")
 path = search.index_dir(settings.root, sys.argv[2]) / "sources"
 path.unlink()  # a hard link to the original's: write a file of its own
-path.write_text(search.sources_fingerprint(settings))
+try:
+    fingerprint = search.sources_fingerprint(settings, sys.argv[2])
+except TypeError:  # a tree from before fingerprints were per language
+    fingerprint = search.sources_fingerprint(settings)
+path.write_text(fingerprint)
 """
 
 

@@ -425,7 +425,7 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
 
     root, source_lang = center.settings.root, center.settings.source_language
     # Read before the work: a file changed while it runs makes the next fingerprint differ.
-    sources = sources_fingerprint(center.settings)
+    sources = sources_fingerprint(center.settings, lang)
     folder = index_dir(root, lang)
     wanted = schema(lang, source_lang)
     plans = plan(center, lang) if plans is None else plans
@@ -457,18 +457,19 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     return report
 
 
-def sources_fingerprint(settings: Settings) -> str:
-    """A hash of the name, size and modification time of every file an index is made from.
+def sources_fingerprint(settings: Settings, lang: str) -> str:
+    """A hash of the name, size and modification time of every file the index of lang is made from.
 
-    Every language's files, locales/ (glossary, categories, memory), search/ (synonyms, stop words),
-    the config file, and git's log of HEAD (stale pages are shown from older versions git keeps).
-    It costs a listing of those folders, not a reading of the files: kb search compares it with
-    the one the index was made from, and scans the help center only when they differ. Names are
-    relative to the root: the same help center reached by another path (--config a/mkdocs.yml from
-    elsewhere) has the same fingerprint.
+    The files of lang and of the source language, locales/ (glossary, categories, memory), search/
+    (synonyms, stop words), the config file, and git's log of HEAD (stale pages are shown from older
+    versions git keeps). It costs a listing of those folders, not a reading of the files: kb search
+    compares it with the one the index was made from, and scans the help center only when they differ.
+    Names are relative to the root: the same help center reached by another path (--config a/mkdocs.yml
+    from elsewhere) has the same fingerprint.
     """
-    root = settings.root
-    folders = [*Layout(settings).every_folder(), root / "locales", root / "search", query.DATA]
+    root, layout = settings.root, Layout(settings)
+    folders = [*layout.folders(settings.source_language), *layout.folders(lang), root / "locales", root / "search",
+               query.DATA]
     lines = []
     for folder in dict.fromkeys(folders):
         name = os.path.relpath(folder, root)
@@ -492,8 +493,10 @@ def sources_fingerprint(settings: Settings) -> str:
 def is_fresh(settings: Settings, lang: str) -> bool:
     """Whether the index of lang exists and was made from the files as they are now (sources_fingerprint)."""
     folder = index_dir(settings.root, lang)
-    return (_read(folder / "version") == _SCHEMA_VERSION and bool(_read(folder / SOURCES))
-            and _read(folder / SOURCES) == sources_fingerprint(settings))
+    made_from = _read(folder / SOURCES)
+    if not made_from or _read(folder / "version") != _SCHEMA_VERSION:
+        return False
+    return made_from == sources_fingerprint(settings, lang)
 
 
 def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:

@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from conftest import RunKb, article, write_kb
 
+from kb_tools import config
+
 # What `kb search` must not import: the builder and its templates, the console library, locale data,
 # the engines, and the scanner and Markdown reader (a fresh index answers without reading articles).
 HEAVY = ("mkdocs", "material", "jinja2", "rich", "babel", "deep_translator", "openai", "markdown_it", "markdown",
          "whoosh.qparser", "kb_tools.scan", "kb_tools.reader", "kb_tools.checks", "kb_tools.glossary",
-         # and what Whoosh imports for nothing a search does (kb_tools/deferred.py)
-         "asyncio", "urllib.request", "whoosh.lang.morph_en")
+         # nor what Whoosh imports for nothing a search does (kb_tools/deferred.py), nor PyYAML (mkdocs.yml's data
+         # is kept in .kb-cache/config.json)
+         "asyncio", "urllib.request", "whoosh.lang.morph_en", "yaml")
 
 # Runs kb search in a fresh interpreter and prints its answer and the modules it loaded.
 PROBE = """
@@ -49,6 +52,7 @@ def probe(cwd: Path, *args: str) -> tuple[int, str, list[str], str]:
 def test_kb_search_answers_from_a_fresh_index_without_the_builder_or_rich(center: Path, run_kb: RunKb, lang: str,
                                                                           words: str, expected: str) -> None:
     assert run_kb(center, "index")[0] == 0
+    config.load(center / "mkdocs.yml")  # as any kb command after the first that made .kb-cache/: keeps its data
     code, answer, modules, err = probe(center, "search", words, "--lang", lang, "--json")
     assert code == 0 and err == ""
     assert json.loads(answer)["results"][0]["path"] == expected
