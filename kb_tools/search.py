@@ -31,7 +31,6 @@ from kb_tools import deferred, query
 from kb_tools.blocks import short_hash
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
-from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.layout import Layout, walk_folder
 
 with deferred.whoosh():  # without the modules it imports for nothing a search does: kb search starts faster
@@ -421,6 +420,7 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     plans: what the site of lang shows, when the caller has it already (it asks git about stale pages).
     """
     from kb_tools import glossary
+    from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
     from kb_tools.reader import plan
 
     root, source_lang = center.settings.root, center.settings.source_language
@@ -502,6 +502,7 @@ def is_fresh(settings: Settings, lang: str) -> bool:
 def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
     """Learn the reader's words for source terms (kb_tools/bridge.py) when the translations changed."""
     from kb_tools import bridge
+    from kb_tools.fsutil import write_atomic
     from kb_tools.memory import memory_path
 
     path, memory = folder / BRIDGE, memory_path(center.settings.root, lang)
@@ -1019,6 +1020,7 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
     import whoosh
 
     from kb_tools.cache import CACHE_DIR, Memo
+    from kb_tools.fsutil import write_atomic
 
     cache = index_dir(root, lang) / "related.json"
     try:
