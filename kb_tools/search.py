@@ -460,12 +460,13 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
 def sources_fingerprint(settings: Settings, lang: str) -> str:
     """A hash of the name, size and modification time of every file the index of lang is made from.
 
-    The files of lang and of the source language, locales/ (glossary, categories, memory), search/
-    (synonyms, stop words), the config file, and git's log of HEAD (stale pages are shown from older
-    versions git keeps). It costs a listing of those folders, not a reading of the files: kb search
-    compares it with the one the index was made from, and scans the help center only when they differ.
-    Names are relative to the root: the same help center reached by another path (--config a/mkdocs.yml
-    from elsewhere) has the same fingerprint.
+    The files of lang and of the source language (the index holds nothing of another language's, as
+    build.inputs_hash counts them), locales/ (glossary, categories, memory), search/ (synonyms, stop
+    words), the config file, and git's log of HEAD (stale pages are shown from older versions git
+    keeps). It costs a listing of those folders, not a reading of the files: kb search compares it
+    with the one the index was made from, and scans the help center only when they differ. Names are
+    relative to the root: the same help center reached by another path (--config a/mkdocs.yml from
+    elsewhere) has the same fingerprint.
     """
     root, layout = settings.root, Layout(settings)
     folders = [*layout.folders(settings.source_language), *layout.folders(lang), root / "locales", root / "search",
