@@ -16,14 +16,14 @@ from kb_tools.errors import CHECKS, LEVELS, ConfigError
 STALE_BLOCKS = ("source", "off")  # source: changed blocks from the current source; off: the whole translation
 POLICY_RULES = ("invalid", "orphan", "untracked", "stale", "machine", "missing", "stale-critical", "missing-critical")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-READ = ".kb-cache/config.json"  # mkdocs.yml's text and its data, as load last read them
+PARSED = ".kb-cache/config.json"  # mkdocs.yml's text and its data, as load last parsed them
 
 log = logging.getLogger(__name__)
 
 
 def parse(text: str) -> Any:
     """mkdocs.yml's text as data, with the tags only MkDocs resolves (!ENV, !!python/name) read as None."""
-    import yaml  # here: kb search reads mkdocs.yml's data from READ, and starts without PyYAML
+    import yaml  # here: kb search reads mkdocs.yml's data from PARSED, and starts without PyYAML
 
     return yaml.load(text, Loader=_loader())
 
@@ -135,9 +135,9 @@ def load(config_file: Path) -> Settings:
 
 
 def _read(config_file: Path, text: str) -> Any:
-    """The data of mkdocs.yml's text: from READ when it holds this very text, else parsed, and kept there
+    """The data of mkdocs.yml's text: from PARSED when it holds this very text, else parsed, and kept there
     when .kb-cache/ exists and the data is plain JSON (YAML's dates, say, are not)."""
-    kept = config_file.parent / READ
+    kept = config_file.parent / PARSED
     try:
         read = json.loads(kept.read_text(encoding="utf-8"))
         if isinstance(read, dict) and read.get("text") == text:

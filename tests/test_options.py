@@ -81,9 +81,9 @@ def test_mkdocs_yml_is_read_anew_whenever_its_text_changes(tmp_path: Path, run_k
                     extra="extra:\n  released: 2026-11-20\n")  # a date: data JSON cannot hold, never kept
     (root / ".kb-cache").mkdir()
     path = root / "mkdocs.yml"
-    assert config.load(path).languages == ("en", "zh") and not (root / config.READ).exists()
+    assert config.load(path).languages == ("en", "zh") and not (root / config.PARSED).exists()
     path.write_text(path.read_text().replace("2026-11-20", "Nov 2026"))
-    assert config.load(path).languages == ("en", "zh") and (root / config.READ).exists()  # kept: kb search reads it
+    assert config.load(path).languages == ("en", "zh") and (root / config.PARSED).exists()  # kept: kb search reads it
     text = path.read_text()
     path.write_text(text.replace("[en, zh]", "[en, ja]"))  # the same size, within the same clock tick
     assert config.load(path).languages == ("en", "ja")
