@@ -57,7 +57,8 @@ def _iscoroutinefunction(func: Any) -> bool:
 @contextmanager
 def whoosh() -> Iterator[None]:
     """Imports in the block find stand-ins for the modules Whoosh never needs to search (those not imported
-    yet). They leave sys.modules at the end of the block: later imports find the real modules."""
+    yet). They leave sys.modules at the end of the block: later imports find the real modules. (Another
+    thread that imports one meanwhile gets its stand-in: it works as the module, but is no package.)"""
     placed = {}
     for name, functions in _DEFERRED.items():
         if name in sys.modules:
