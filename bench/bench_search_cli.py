@@ -1,22 +1,26 @@
 """What one `kb search` from the command line costs at N articles, end to end, against its floor and before.
 
     python bench/bench_search_cli.py --articles 10000 --runs 10 [--dir DIR] [--before TREE] [--old] [--pyc]
+                                     [--translations K]
 
 For a synthetic help center (bench_search.generate: en, and zh), times one `kb search --json` process per
 query (the index is fresh: answered from it, no scan), with in the same run, query by query:
-- the floor: a bare `python -c pass`, and a Python that only imports Whoosh's index and searcher
-  (no process that searches with Whoosh can start faster);
+- the floor: a bare `python -c pass`, a Python that only imports Whoosh's index and searcher, and one
+  that imports them as kb search does, without the modules Whoosh loads for nothing a search does
+  (kb_tools/deferred.py: no process that searches with Whoosh can start faster);
 - --before TREE: the same kb search with another kb_tools tree (e.g. a worktree of main), answering
   from the same index (its fingerprint is written for that tree into a hard-linked copy);
 - --old: the way kb search worked before it answered from the index: a process that imports the
   whole CLI, scans the help center, brings the index up to date and then searches (seconds).
-Every answer must be the same JSON (checked). Wall time is what a user waits; CPU time (user + system of
-the process) says the same with less of the noise of a shared machine. Each way runs once untimed first.
+--translations K: the help center also holds its articles in K more languages (hard links), as a real one
+does; kb search asks the source language's index. Every answer must be the same JSON (checked). Wall time
+is what a user waits; CPU time (user + system of the process) says the same with less of the noise of a
+shared machine. Each way runs once untimed first.
 --pyc: every process runs with its modules' bytecode cached (in a scratch PYTHONPYCACHEPREFIX), as an
 installed kb runs; without it a process started where PYTHONDONTWRITEBYTECODE is set compiles an editable
 kb_tools anew each time (about 30 ms). Target (issue #15): kb search
 p50 under 200 ms at 10,000 articles, most of it start-up. Prints a table and writes
-bench/results/search_cli.json. --dir keeps the generated help centers there (DIR/<lang><N>) and
+bench/results/search_cli.json. --dir keeps the generated help centers there (DIR/<lang><N>[+K]) and
 reuses them: generating and indexing 10,000 articles takes minutes.
 """
 
@@ -41,7 +45,9 @@ from kb_tools import config, search
 from kb_tools.scan import scan
 
 TARGET_MS = 200.0
+TRANSLATIONS = ("zh", "ja", "es", "ko", "fr", "de", "en")  # --translations: the languages added, in order
 WHOOSH = "import whoosh.index, whoosh.searching, whoosh.query, whoosh.analysis, whoosh.scoring"
+LEAN = f"from kb_tools import deferred\nwith deferred.whoosh():\n    {WHOOSH}"
 OLD = """
 import json, sys
 from pathlib import Path
@@ -63,7 +69,11 @@ from kb_tools import config, search
 settings = config.load(Path(sys.argv[1]) / "mkdocs.yml")
 path = search.index_dir(settings.root, sys.argv[2]) / "sources"
 path.unlink()  # a hard link to the original's: write a file of its own
-path.write_text(search.sources_fingerprint(settings))
+try:
+    fingerprint = search.sources_fingerprint(settings, sys.argv[2])
+except TypeError:  # a tree from before fingerprints were per language
+    fingerprint = search.sources_fingerprint(settings)
+path.write_text(fingerprint)
 """
 
 
@@ -88,10 +98,22 @@ def before_copy(root: Path, lang: str, tree: Path, env: dict[str, str]) -> tuple
     return copy, env
 
 
+def with_translations(root: Path, lang: str, count: int) -> None:
+    """Make the help center's articles also those of count more languages (hard links to its own files)."""
+    others = [code for code in TRANSLATIONS if code != lang][:count]
+    for code in others:
+        shutil.copytree(root / "docs" / lang, root / "docs" / code, copy_function=os.link)
+    config_file = root / "mkdocs.yml"
+    config_file.write_text(config_file.read_text().replace(f"languages: [{lang}]",
+                                                           f"languages: [{', '.join([lang, *others])}]"))
+
+
 def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, old: bool,
-          env: dict[str, str]) -> dict[str, object]:
+          env: dict[str, str], translations: int = 0) -> dict[str, object]:
     if not (root / "mkdocs.yml").exists():
         generate(root, articles, lang)
+        if translations:
+            with_translations(root, lang, translations)
     settings = config.load(root / "mkdocs.yml")
     if not search.is_fresh(settings, lang):
         search.update(scan(settings), lang)
@@ -101,6 +123,7 @@ def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, 
           "--lang", lang]
     ways = {"python": lambda q: timed([sys.executable, "-c", "pass"], root, env),
             "python+whoosh": lambda q: timed([sys.executable, "-c", WHOOSH], root, env),
+            "whoosh, lean": lambda q: timed([sys.executable, "-c", LEAN], root, env),
             "kb search": lambda q: timed([*kb, q], root, env)}
     if before is not None:
         copy, before_env = before_copy(root, lang, before, env)
@@ -119,11 +142,11 @@ def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, 
             wall_ms, cpu_ms, output = run(query)
             wall[name].append(wall_ms)
             cpu[name].append(cpu_ms)
-            if name not in ("python", "python+whoosh"):
+            if name not in ("python", "python+whoosh", "whoosh, lean"):
                 answers[name] = json.loads(output)
         if any(answer != answers["kb search"] for answer in answers.values()):
             raise SystemExit(f"{lang} {query!r}: {', '.join(answers)} do not all answer alike")
-    row: dict[str, object] = {"articles": articles, "lang": lang, "runs": runs}
+    row: dict[str, object] = {"articles": articles, "lang": lang, "translations": translations, "runs": runs}
     for name in ways:
         row[f"{name} p50 ms"] = statistics.median(wall[name])
         row[f"{name} p95 ms"] = percentile(wall[name], 95)
@@ -131,6 +154,7 @@ def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, 
     kb_p50 = statistics.median(wall["kb search"])
     row["kb p50/target"] = kb_p50 / TARGET_MS
     row["kb p50 - floor ms"] = kb_p50 - statistics.median(wall["python+whoosh"])
+    row["kb p50 - lean floor ms"] = kb_p50 - statistics.median(wall["whoosh, lean"])
     if before is not None:
         row["before/kb p50"] = statistics.median(wall["before"]) / kb_p50
     return row
@@ -140,6 +164,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[10000])
     parser.add_argument("--langs", nargs="+", default=["en", "zh"])
+    parser.add_argument("--translations", type=int, default=0, metavar="K",
+                        help="the help center also has its articles in K more languages (hard links)")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--dir", type=Path, default=None, help="keep the generated help centers here and reuse them")
     parser.add_argument("--before", type=Path, default=None, help="a kb_tools tree (checkout) to time alongside")
@@ -155,22 +181,24 @@ def main() -> None:
             env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pyc")
         for n in args.articles:
             for lang in args.langs:
-                folder = base / f"{lang}{n}"
+                folder = base / (f"{lang}{n}" + (f"+{args.translations}" if args.translations else ""))
                 folder.mkdir(parents=True, exist_ok=True)
                 rows.append(bench(folder, n, lang, args.runs, args.before.resolve() if args.before else None,
-                                  args.old, env))
+                                  args.old, env, args.translations))
     print(f"target: kb search p50 under {TARGET_MS:.0f} ms at 10,000 articles; floor: python+whoosh "
-          f"(a process that starts and imports Whoosh); bytecode {'cached' if args.pyc else 'as the environment says'}"
-          f"; load average {os.getloadavg()[0]:.1f}")
+          f"(a process that starts and imports Whoosh; lean: as kb search imports it); bytecode "
+          f"{'cached' if args.pyc else 'as the environment says'}; load average {os.getloadavg()[0]:.1f}")
     for row in rows:
-        print(f"{row['lang']} {row['articles']} articles, {row['runs']} queries:")
+        more = f" (and in {row['translations']} more languages)" if row["translations"] else ""
+        print(f"{row['lang']} {row['articles']} articles{more}, {row['runs']} queries:")
         names = [key[: -len(" p50 ms")] for key in row if key.endswith(" p50 ms") and "cpu" not in key]
         print(f"  {'':<14}{'p50 ms':>9}{'p95 ms':>9}{'cpu p50 ms':>12}")
         for name in names:
             print(f"  {name:<14}{row[f'{name} p50 ms']:>9.0f}{row[f'{name} p95 ms']:>9.0f}"
                   f"{row[f'{name} cpu p50 ms']:>12.0f}")
         print("  " + ", ".join(f"{key} {value:.2f}" for key, value in row.items()
-                               if key in ("kb p50/target", "kb p50 - floor ms", "before/kb p50")))
+                               if key in ("kb p50/target", "kb p50 - floor ms", "kb p50 - lean floor ms",
+                                          "before/kb p50")))
     out = Path(__file__).parent / "results" / "search_cli.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"command": " ".join(sys.argv), "load average": os.getloadavg(), "rows": rows,

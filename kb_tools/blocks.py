@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 # CJK scripts, their punctuation and full-width forms: the package's one definition.
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
-_CJK_GAP = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
 _HEADING_ID = re.compile(r"\s*\{:?\s*#([\w-]+)[^}]*\}\s*$")  # {#id} or {: #id .class } ending a heading
 _ITEM_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
@@ -71,7 +70,14 @@ def normalize_text(text: str) -> str:
     """Prose without layout: soft line breaks, trailing and repeated spaces do not count."""
     # split() splits at runs of str.isspace, what \s+ matches: the text re.sub(r"\s+", " ", text).strip() gives.
     text = " ".join(text.replace("\\\n", "\n").split())
-    return text if text.isascii() else _CJK_GAP.sub("", text)  # isascii: no CJK, and asked in constant time
+    return text if text.isascii() else _cjk_gap().sub("", text)  # isascii: no CJK, and asked in constant time
+
+
+@functools.cache
+def _cjk_gap() -> re.Pattern[str]:
+    """A space between two CJK characters. Compiled at first use: its wide ranges take milliseconds, and kb search
+    imports this module (for CJK) and never needs it."""
+    return re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
 
 
 def slugify(text: str) -> str:

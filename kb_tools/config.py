@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from kb_tools import layout as layout_mod
 from kb_tools.errors import CHECKS, LEVELS, ConfigError
@@ -15,14 +16,28 @@ from kb_tools.errors import CHECKS, LEVELS, ConfigError
 STALE_BLOCKS = ("source", "off")  # source: changed blocks from the current source; off: the whole translation
 POLICY_RULES = ("invalid", "orphan", "untracked", "stale", "machine", "missing", "stale-critical", "missing-critical")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+PARSED = ".kb-cache/config.json"  # mkdocs.yml's text and its data, as load last parsed them
+
+log = logging.getLogger(__name__)
 
 
-class MkDocsLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, ignoring the tags (!ENV, !!python/name) only MkDocs resolves."""
+def parse(text: str) -> Any:
+    """mkdocs.yml's text as data, with the tags only MkDocs resolves (!ENV, !!python/name) read as None."""
+    import yaml  # here: kb search reads mkdocs.yml's data from PARSED, and starts without PyYAML
+
+    return yaml.load(text, Loader=_loader())
 
 
-MkDocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+@cache
+def _loader() -> Any:
+    import yaml
+
+    class MkDocsLoader(yaml.SafeLoader):
+        """Reads mkdocs.yml, ignoring the tags (!ENV, !!python/name) only MkDocs resolves."""
+
+    MkDocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    return MkDocsLoader
 
 
 @dataclass(frozen=True)
@@ -99,11 +114,12 @@ def load(config_file: Path) -> Settings:
     """Read mkdocs.yml and return the validated `kb` settings."""
     name = config_file.name
     try:
-        data = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=MkDocsLoader)
+        text = config_file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{config_file}: not found: run kb in the help center's folder or pass --config") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{name}: cannot be read: {exc}") from None
+    data = _read(config_file, text)
     if not isinstance(data, dict):
         raise ConfigError(f"{name}:1: not a mapping of settings: write it as key: value lines")
     options: dict[str, Any] = {}
@@ -116,6 +132,36 @@ def load(config_file: Path) -> Settings:
     return replace(settings, site_name=str(data.get("site_name") or ""), site_url=str(data.get("site_url") or ""),
                    site_dir=config_file.parent / str(data.get("site_dir") or "site"), config_file=config_file,
                    theme=data.get("theme"))
+
+
+def _read(config_file: Path, text: str) -> Any:
+    """The data of mkdocs.yml's text: from PARSED when it holds this very text, else parsed, and kept there
+    when .kb-cache/ exists and the data is plain JSON (YAML's dates, say, are not)."""
+    kept = config_file.parent / PARSED
+    try:
+        read = json.loads(kept.read_text(encoding="utf-8"))
+        if isinstance(read, dict) and read.get("text") == text:
+            return read["data"]
+    except (OSError, ValueError, KeyError):
+        pass
+    import yaml
+
+    try:
+        data = parse(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_file.name}: cannot be read: {exc}") from None
+    try:
+        plain = json.dumps({"text": text, "data": data}, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return data
+    if kept.parent.is_dir() and json.loads(plain)["data"] == data:
+        from kb_tools.fsutil import write_atomic
+
+        try:
+            write_atomic(kept, plain)
+        except OSError as exc:  # a read-only help center: read it again next time
+            log.debug("%s not kept: %s", kept, exc)
+    return data
 
 
 def theme_folders(root: Path, theme: Any) -> tuple[Path, ...]:

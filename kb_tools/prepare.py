@@ -143,7 +143,7 @@ def _mkdocs_config(edition: Edition) -> dict[str, Any]:
     settings = edition.center.settings
     raw: dict[str, Any] = {}
     if settings.config_file and settings.config_file.is_file():
-        loaded = yaml.load(settings.config_file.read_text(encoding="utf-8-sig"), Loader=config_mod.MkDocsLoader)
+        loaded = config_mod.parse(settings.config_file.read_text(encoding="utf-8-sig"))
         raw = loaded if isinstance(loaded, dict) else {}
     theme = dict(raw.get("theme") or {"name": "mkdocs"}) if isinstance(raw.get("theme"), dict) else {"name": "mkdocs"}
     theme.pop("custom_dir", None)  # kb's overrides expect the kb plugin's page context

@@ -27,29 +27,29 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import index
-from whoosh.analysis import (
-    Analyzer,
-    LanguageAnalyzer,
-    LowercaseFilter,
-    StandardAnalyzer,
-    StemmingAnalyzer,
-    Token,
-    Tokenizer,
-)
-from whoosh.collectors import TopCollector
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.filedb.filestore import FileStorage
-from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
-from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
-from whoosh.scoring import BM25F, BM25FScorer
-
-from kb_tools import query
+from kb_tools import deferred, query
 from kb_tools.blocks import short_hash
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
-from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
 from kb_tools.layout import Layout, walk_folder
+
+with deferred.whoosh():  # without the modules it imports for nothing a search does: kb search starts faster
+    from whoosh import index
+    from whoosh.analysis import (
+        Analyzer,
+        LanguageAnalyzer,
+        LowercaseFilter,
+        StandardAnalyzer,
+        StemmingAnalyzer,
+        Token,
+        Tokenizer,
+    )
+    from whoosh.collectors import TopCollector
+    from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
+    from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
+    from whoosh.scoring import BM25F, BM25FScorer
 
 if TYPE_CHECKING:  # what only kb index needs is imported there: kb search starts without the scanner and reader
     from kb_tools.cache import Memo
@@ -420,11 +420,12 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     plans: what the site of lang shows, when the caller has it already (it asks git about stale pages).
     """
     from kb_tools import glossary
+    from kb_tools.fsutil import clean_scratch, scratch_dir, swap_dir, write_atomic
     from kb_tools.reader import plan
 
     root, source_lang = center.settings.root, center.settings.source_language
     # Read before the work: a file changed while it runs makes the next fingerprint differ.
-    sources = sources_fingerprint(center.settings)
+    sources = sources_fingerprint(center.settings, lang)
     folder = index_dir(root, lang)
     wanted = schema(lang, source_lang)
     plans = plan(center, lang) if plans is None else plans
@@ -456,18 +457,20 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     return report
 
 
-def sources_fingerprint(settings: Settings) -> str:
-    """A hash of the name, size and modification time of every file an index is made from.
+def sources_fingerprint(settings: Settings, lang: str) -> str:
+    """A hash of the name, size and modification time of every file the index of lang is made from.
 
-    Every language's files, locales/ (glossary, categories, memory), search/ (synonyms, stop words),
-    the config file, and git's log of HEAD (stale pages are shown from older versions git keeps).
-    It costs a listing of those folders, not a reading of the files: kb search compares it with
-    the one the index was made from, and scans the help center only when they differ. Names are
+    The files of lang and of the source language (the index holds nothing of another language's, as
+    build.inputs_hash counts them), locales/ (glossary, categories, memory), search/ (synonyms, stop
+    words), the config file, and git's log of HEAD (stale pages are shown from older versions git
+    keeps). It costs a listing of those folders, not a reading of the files: kb search compares it
+    with the one the index was made from, and scans the help center only when they differ. Names are
     relative to the root: the same help center reached by another path (--config a/mkdocs.yml from
     elsewhere) has the same fingerprint.
     """
-    root = settings.root
-    folders = [*Layout(settings).every_folder(), root / "locales", root / "search", query.DATA]
+    root, layout = settings.root, Layout(settings)
+    folders = [*layout.folders(settings.source_language), *layout.folders(lang), root / "locales", root / "search",
+               query.DATA]
     lines = []
     for folder in dict.fromkeys(folders):
         name = os.path.relpath(folder, root)
@@ -491,13 +494,16 @@ def sources_fingerprint(settings: Settings) -> str:
 def is_fresh(settings: Settings, lang: str) -> bool:
     """Whether the index of lang exists and was made from the files as they are now (sources_fingerprint)."""
     folder = index_dir(settings.root, lang)
-    return (_read(folder / "version") == _SCHEMA_VERSION and bool(_read(folder / SOURCES))
-            and _read(folder / SOURCES) == sources_fingerprint(settings))
+    made_from = _read(folder / SOURCES)
+    if not made_from or _read(folder / "version") != _SCHEMA_VERSION:
+        return False
+    return made_from == sources_fingerprint(settings, lang)
 
 
 def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
     """Learn the reader's words for source terms (kb_tools/bridge.py) when the translations changed."""
     from kb_tools import bridge
+    from kb_tools.fsutil import write_atomic
     from kb_tools.memory import memory_path
 
     path, memory = folder / BRIDGE, memory_path(center.settings.root, lang)
@@ -1019,6 +1025,7 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
     import whoosh
 
     from kb_tools.cache import CACHE_DIR, Memo
+    from kb_tools.fsutil import write_atomic
 
     cache = index_dir(root, lang) / "related.json"
     try:

@@ -74,3 +74,20 @@ def test_a_correct_option_set_is_accepted_by_both(tmp_path: Path, run_kb: RunKb)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site/index.html").exists()
     assert not (tmp_path / "site/kb-search").exists()  # search: false is honoured
+
+
+def test_mkdocs_yml_is_read_anew_whenever_its_text_changes(tmp_path: Path, run_kb: RunKb) -> None:
+    root = write_kb(tmp_path, {"docs/en/a.md": article("A", "Text.\n")}, languages=("en", "zh"),
+                    extra="extra:\n  released: 2026-11-20\n")  # a date: data JSON cannot hold, never kept
+    (root / ".kb-cache").mkdir()
+    path = root / "mkdocs.yml"
+    assert config.load(path).languages == ("en", "zh") and not (root / config.PARSED).exists()
+    path.write_text(path.read_text().replace("2026-11-20", "Nov 2026"))
+    assert config.load(path).languages == ("en", "zh") and (root / config.PARSED).exists()  # kept: kb search reads it
+    text = path.read_text()
+    path.write_text(text.replace("[en, zh]", "[en, ja]"))  # the same size, within the same clock tick
+    assert config.load(path).languages == ("en", "ja")
+    path.write_text(text.replace("[en, zh]", "[en, zh"))
+    code, _, err = run_kb(root, "status")
+    assert code == 2 and err.startswith("kb: mkdocs.yml: cannot be read: while parsing a flow sequence\n")
+    assert "Traceback" not in err

@@ -119,6 +119,29 @@ def test_kb_search_answers_from_a_fresh_index_and_updates_a_stale_one_saying_so(
     assert err == "" and "address.md" not in out
 
 
+def test_an_index_is_older_after_an_edit_of_its_language_or_the_source_not_of_another_language(
+        center: Path, run_kb: RunKb) -> None:
+    run_kb(center, "index")
+    settings = config.load(center / "mkdocs.yml")
+    path = center / "docs/ja/withdraw.md"
+    path.write_text(path.read_text().replace("着金します", "入金されます"))  # in place: its folder is unchanged
+    assert search.is_fresh(settings, "zh") and not search.is_fresh(settings, "ja")
+    code, out, err = run_kb(center, "search", "入金", "--lang", "zh", "--json")
+    assert code == 0 and err == ""  # zh's index holds nothing of ja's files: answered as it is
+    code, out, err = run_kb(center, "search", "入金", "--lang", "ja", "--json")
+    assert err.startswith("kb: the search index of ja is missing or older") and top_path(out) == "withdraw.md"
+    source = center / "docs/en/security.md"
+    source.write_text(source.read_text().replace("your account", "your Nimbus account"))
+    assert not search.is_fresh(settings, "zh") and not search.is_fresh(settings, "ja")
+    code, out, err = run_kb(center, "search", "nimbus", "--lang", "ko", "--json")
+    assert err.startswith("kb: the search index of ko is missing or older") and top_path(out) == "security.md"
+
+
+def top_path(answer: str) -> str:
+    results = json.loads(answer)["results"]
+    return str(results[0]["path"]) if results else "nothing found"
+
+
 def test_golden_questions_pass_in_both_faces_with_recall_and_mrr_per_language(built_sample: Path,
                                                                               run_kb: RunKb) -> None:
     counts = {lang: len(golden.questions(built_sample, lang)[0]) for lang in ("en", "zh", "ja", "es", "ko")}

@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 from conftest import RunKb, article, write_kb
 
+from kb_tools import config
+
 # What `kb search` must not import: the builder and its templates, the console library, locale data,
 # the engines, and the scanner and Markdown reader (a fresh index answers without reading articles).
 HEAVY = ("mkdocs", "material", "jinja2", "rich", "babel", "deep_translator", "openai", "markdown_it", "markdown",
-         "whoosh.qparser", "kb_tools.scan", "kb_tools.reader", "kb_tools.checks", "kb_tools.glossary")
+         "whoosh.qparser", "kb_tools.scan", "kb_tools.reader", "kb_tools.checks", "kb_tools.glossary",
+         # nor what Whoosh imports for nothing a search does (kb_tools/deferred.py), nor PyYAML (mkdocs.yml's data
+         # is kept in .kb-cache/config.json)
+         "asyncio", "urllib.request", "whoosh.lang.morph_en", "yaml")
 
 # Runs kb search in a fresh interpreter and prints its answer and the modules it loaded.
 PROBE = """
@@ -47,6 +52,7 @@ def probe(cwd: Path, *args: str) -> tuple[int, str, list[str], str]:
 def test_kb_search_answers_from_a_fresh_index_without_the_builder_or_rich(center: Path, run_kb: RunKb, lang: str,
                                                                           words: str, expected: str) -> None:
     assert run_kb(center, "index")[0] == 0
+    config.load(center / "mkdocs.yml")  # as any kb command after the first that made .kb-cache/: keeps its data
     code, answer, modules, err = probe(center, "search", words, "--lang", lang, "--json")
     assert code == 0 and err == ""
     assert json.loads(answer)["results"][0]["path"] == expected
@@ -74,3 +80,33 @@ def test_the_same_help_center_reached_by_another_path_is_not_indexed_again(cente
     (center / "docs/en/fees.md").write_text(article("Network fees", "Fees change with the network's load.\n"))
     code, answer, _, err = probe(center.parent, "--config", "kb/mkdocs.yml", "search", "network fee", "--json")
     assert err.startswith("kb: the search index of en is missing or older than the help center's files")
+
+
+# After kb_tools.search, the modules Whoosh's import deferred are the real ones, for Whoosh and for anyone else.
+DEFERRED = """
+import json, sys, types
+import kb_tools.search
+import asyncio
+from urllib.request import Request
+from cached_property import cached_property
+from whoosh import compat, query
+
+class Box:
+    @cached_property
+    async def value(self):  # cached_property asks asyncio whether it is a coroutine
+        return 42
+
+async def main():
+    return await Box().value
+
+modules = ("asyncio", "urllib.request", "whoosh.lang.morph_en")
+print(json.dumps({"run": asyncio.run(main()), "request": Request("http://127.0.0.1/").host,
+                  "variations": sorted(query.terms.variations("fee")), "urlretrieve": callable(compat.urlretrieve),
+                  "real": [type(sys.modules[name]) is types.ModuleType for name in modules]}))
+"""
+
+
+def test_modules_whoosh_imports_at_start_are_real_when_used() -> None:
+    done = subprocess.run([sys.executable, "-c", DEFERRED], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == {"run": 42, "request": "127.0.0.1", "variations": ["fee", "feeless", "fees"],
+                                       "urlretrieve": True, "real": [True, True, True]}
