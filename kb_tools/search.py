@@ -822,7 +822,9 @@ class Searcher:
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Ranked results, ties by path (as the browser ranks); spaced languages forgive a typo or two."""
-        self.searcher = self.searcher.refresh()
+        if not self.searcher.up_to_date():  # the index changed since (kb serve-api): read it anew
+            self.searcher.close()  # not refresh(): Whoosh's fails on an index that had no article
+            self.searcher = self.ix.searcher(weighting=Boosted())
         text = clean(text)
         if not text:
             return []

@@ -239,3 +239,15 @@ def test_bad_search_arguments_get_one_clear_line(center: Path, run_kb: RunKb) ->
     assert err == "kb: unknown language 'fr': use one of en, zh, ja, ko\n"
     code, _, err = run_kb(center, "serve", "--api", "--dev-addr", "localhost")
     assert code == 2 and err == "kb: --dev-addr 'localhost': write HOST:PORT, e.g. 127.0.0.1:8000\n"
+
+
+def test_a_help_center_with_no_article_finds_nothing_then_finds_its_first(tmp_path: Path) -> None:
+    """A new help center has only its home page: a search says so (no crash), and a searcher kept open
+    (kb serve-api) finds the first article once the index has it."""
+    root = write_kb(tmp_path, {"docs/en/index.md": article("Help", "Welcome.\n")}, languages=("en",))
+    search.update(scan(root), "en")
+    with search.Searcher(root, "en") as searcher:
+        assert searcher.search("withdrawal") == []
+        (root / "docs/en/withdraw.md").write_text(article(*EN["withdraw.md"]) + "\n", encoding="utf-8")
+        search.update(scan(root), "en")
+        assert [hit.path for hit in searcher.search("withdrawal")] == ["withdraw.md"]
