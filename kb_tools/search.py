@@ -823,8 +823,9 @@ class Searcher:
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Ranked results, ties by path (as the browser ranks); spaced languages forgive a typo or two."""
         if not self.searcher.up_to_date():  # the index changed since (kb serve-api): read it anew
-            self.searcher.close()  # not refresh(): Whoosh's fails on an index that had no article
-            self.searcher = self.ix.searcher(weighting=Boosted())
+            fresh = self.ix.searcher(weighting=Boosted())  # not refresh(): Whoosh's fails on an index that had none
+            self.searcher.close()
+            self.searcher = fresh
         text = clean(text)
         if not text:
             return []
