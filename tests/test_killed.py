@@ -48,7 +48,8 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def count_files(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    """Files under folder, counted while a build moves folders in it (os.walk skips one that is gone)."""
+    return sum(len(names) for _, _, names in os.walk(folder))
 
 
 def _env() -> dict[str, str]:
