@@ -132,6 +132,8 @@ def main() -> None:
     parser.add_argument("--languages", type=int, default=6)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", default=None, metavar="DIR", help="a kb_tools tree to time in the same run")
+    parser.add_argument("--keep", default=None, metavar="DIR",
+                        help="generate the help center into DIR once and reuse it in later runs (its caches removed)")
     args = parser.parse_args()
     kb = [sys.executable, "-m", "kb_tools.cli"]
     status, check = [*kb, "status", "--format", "json"], [*kb, "check"]
@@ -143,10 +145,17 @@ def main() -> None:
         cases[f"{label}kb status (warm cache)"] = (status, tree, False)
         cases[f"{label}kb check (warm cache)"] = (check, tree, False)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        started = time.perf_counter()
-        generate(root, args.articles, args.languages)
-        print(f"generated {args.articles} x {args.languages} in {time.perf_counter() - started:.1f} s")
+        root = Path(args.keep or tmp)
+        for old in root.glob(".kb-cache*"):  # each run starts with no cache, as a fresh help center does
+            shutil.rmtree(old)
+        if (root / ".git").exists():
+            if sum(1 for _ in (root / "docs/en").rglob("*.md")) != args.articles:
+                raise SystemExit(f"{root} holds a help center of another size: give --keep another folder")
+        else:
+            started = time.perf_counter()
+            root.mkdir(parents=True, exist_ok=True)
+            generate(root, args.articles, args.languages)
+            print(f"generated {args.articles} x {args.languages} in {time.perf_counter() - started:.1f} s")
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         loads = [os.getloadavg()[0]]
         for _ in range(args.runs):  # interleaved, so machine noise hits every case alike
