@@ -245,3 +245,15 @@ def test_versions_read_at_once_are_the_versions_read_one_by_one(tmp_path: Path) 
     many.read_many(wanted)
     assert len(many._blobs) == len(wanted)  # every answer kept: read() asks git nothing more
     assert [many.read(commit, path) for commit, path in wanted] == expected
+    (root / "docs/en/c.md").unlink()
+    commit_all(root, "c.md deleted")
+    deleted = [(commit, "docs/en/c.md") for commit, _date in one.versions("docs/en/c.md")]
+    by_id = Git(root)  # prefetched: versions are read by their blobs' ids
+    by_id.prefetch(paths)
+    assert [by_id.versions(path) for path in paths] == [Git(root).versions(path) for path in paths]
+    assert by_id._ids and all(spec == "" or ":" not in spec for spec in by_id._ids.values())
+    by_path = Git(root)
+    expected = [by_path.read(commit, path) for commit, path in wanted + deleted]
+    assert expected[-2:] == [None, b"---\ntitle: C\n---\n\nTwo.\n"]  # gone, then as first committed
+    by_id.read_many(wanted + deleted)
+    assert [by_id.read(commit, path) for commit, path in wanted + deleted] == expected
