@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import errno
 import hashlib
@@ -42,12 +43,13 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, 
 
     if b"\0" in data:
         return invalid(1, "binary file, not Markdown text", "remove it, or save it as UTF-8 Markdown")
-    try:
-        text = data.decode("utf-8-sig")
+    try:  # as decode("utf-8-sig") decodes (a byte counted after the BOM), without its codec's Python function
+        text = data[3:].decode() if data.startswith(codecs.BOM_UTF8) else data.decode()
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return invalid(line, f"invalid UTF-8 at byte {exc.start}", "save the file as UTF-8")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return invalid(1, "empty file", "add front matter with a title, then the article")
     try:

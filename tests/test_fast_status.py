@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pytest
 from conftest import RunKb, article, hash_of, translation, write_kb
 from test_warm_cache import commit, same
 
@@ -121,6 +122,19 @@ def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yam
     for text in texts[-len(list(SAMPLE.rglob("*.md"))) - 2:]:
         assert frontmatter._simple(text) is not None, text
     assert sum(frontmatter._simple(text) is not None for text in randoms) >= 100
+
+
+def test_front_matter_ends_at_its_first_line_of_three_dashes_or_dots() -> None:
+    from kb_tools.frontmatter import FrontMatterError, Split, split
+
+    assert split("---\ntitle: a\n---\nbody\n") == Split("title: a", 2, "body\n", 4)
+    assert split("---\n---\n") == Split("", 2, "", 3)
+    assert split("---\na: ----\n----\n... \t\nbody") == Split("a: ----\n----", 2, "body", 5)
+    assert split("---\na\n---x\n---\u3000\n\n") == Split("a\n---x", 2, "\n", 5)  # a full-width space is a space
+    assert split("text\n---\n") == Split(None, 0, "text\n---\n", 1)
+    for unclosed in ("---\ntitle: a\n", "---", "---\n\n"):
+        with pytest.raises(FrontMatterError, match="not closed"):
+            split(unclosed)
 
 
 def test_files_read_by_a_process_a_core_are_the_files_read_by_one(tmp_path: Path) -> None:
