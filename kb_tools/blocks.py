@@ -295,6 +295,8 @@ def _quick(lines: list[str], shift: int, make: _Make = _make) -> list[Any] | Non
 
 def _md_trim(text: str) -> str:
     """markdown-it's trim of a heading's text (its set of whitespace, not Python's)."""
+    if not text or not (text[0].isspace() or text[-1].isspace()):
+        return text  # its whitespace is whitespace to Python too: nothing to trim, and markdown-it stays unimported
     return _trimmer()(text)
 
 
