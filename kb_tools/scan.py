@@ -301,6 +301,7 @@ def _read(todo: list[_File], blocks: bool, keep: bool, source_blocks: bool = Tru
     Without source_blocks, a source is read for its hash alone, unless one of its translations read just
     before (_read_all groups them) was made from another version: a stale entry's explanation needs its blocks.
     """
+    _prefetch([file for _path, _lang, _rel, file, _is_source, _slot in todo])
     found: list[_Read] = []
     article, made_from = "", set[str]()  # the source hashes the translations of the article (rel) read last name
     for path, lang, rel, file, is_source, _slot in todo:
@@ -322,6 +323,27 @@ def _read(todo: list[_File], blocks: bool, keep: bool, source_blocks: bool = Tru
         else:
             found.append((doc if keep else doc.without_blocks(), pack(doc.parsed)))
     return found
+
+
+def _prefetch(files: list[str]) -> None:
+    """Ask the system to start reading files at once, for reading them one by one to wait for none of them.
+
+    Files not read for a while are often out of the page cache: at 10,000 x 6, reading every file one
+    by one waited 5 s for the disk, and 0.6 s after asking for them all (which took 0.2 s when cached).
+    """
+    if not hasattr(os, "posix_fadvise"):  # not on macOS or Windows
+        return
+    for file in files:
+        try:
+            handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block an open without O_NONBLOCK
+        except OSError:
+            continue  # the reading says why
+        try:
+            os.posix_fadvise(handle, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
 
 
 def _refused_symlink(link: Path, docs_root: Path) -> tuple[str, str] | None:
