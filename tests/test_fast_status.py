@@ -263,6 +263,8 @@ ODD_BODIES = [
 
 
 def test_a_source_read_for_its_hash_alone_has_the_hash_its_blocks_give() -> None:
+    from markdown_it.common.utils import MD_TRIM_CHARS
+
     from kb_tools import blocks, frontmatter
 
     rng = random.Random(16)
@@ -273,6 +275,7 @@ def test_a_source_read_for_its_hash_alone_has_the_hash_its_blocks_give() -> None
         bodies.append("\n".join(lines) + "\n")
     for body in bodies:
         assert blocks.keys(body) == [block.key for block in blocks.split_blocks(body, 5)], body
+    assert all(char.isspace() for char in MD_TRIM_CHARS)  # _md_trim asks markdown-it only where text starts or ends so
     # Whole files, as kb status reads a source (blocks=False): front matter of every shape, BOM, CR and CRLF.
     heads = ["---\ntitle: Fees\ndescription: What you pay.\n---\n", "---\ntitle: 费用\ndescription:\n...\n",
              "---  \ntitle: 'Fees: all'\ntags: [a, b]\n---\t\n", "", "---\ndescription: No title\n---\n",
