@@ -1,15 +1,17 @@
 """Time `kb status` and `kb check` on a synthetic help center of N articles x L languages.
 
-    python bench/bench_status.py --articles 10000 --languages 6 --runs 5 [--before DIR]
+    python bench/bench_status.py --articles 10000 --languages 6 --runs 5 [--before DIR] [--evict] [--keep DIR]
 
 Prints a table and writes bench/results/status-<N>x<L>.json. The help center is a git repository
 with two commits: 5% of the sources change in the second, and their translations stay made from
 the first version, so they are stale with real history to explain. The baseline, timed in the same
 run, is the least any status tool must do: read every file and parse its front matter with PyYAML.
-Cold runs move .kb-cache/ aside (and back after). --before DIR times another kb_tools tree (e.g. one exported with
-`git archive`) in the same run, case for case. Each case reports wall seconds and CPU seconds (kb's
-process and the git it starts): on a machine shared with other work, wall time stretches and CPU
-time much less.
+Cold runs move .kb-cache/ aside (and back after). --before DIR times another kb_tools tree (e.g. one
+exported with `git archive`) in the same run, case for case. --evict adds a cold run with the help
+center's files out of the page cache too, as a checkout not read for a while often is (only its own
+files are evicted). --keep DIR generates the help center once and reuses it. Each case reports wall
+seconds and CPU seconds (kb's process and the git it starts): on a machine shared with other work,
+wall time stretches and CPU time much less.
 """
 
 from __future__ import annotations
@@ -100,13 +102,16 @@ def baseline(root: Path) -> None:
             yaml.load(text.split("---", 2)[1], Loader=loader)
 
 
-def timed(command: list[str] | None, root: Path, tree: str | None = None, cold: bool = False) -> tuple[float, float]:
+def timed(command: list[str] | None, root: Path, tree: str | None = None, cold: bool = False,
+          evict: bool = False) -> tuple[float, float]:
     """Seconds one run takes, wall and CPU (the process and what it starts, git included); tree: the folder
-    kb_tools is imported from (None: the installed one)."""
+    kb_tools is imported from (None: the installed one); evict: the help center's files out of the page cache first."""
     cache, kept = root / ".kb-cache", root / ".kb-cache-kept"
     if cold:  # the warm cache is put back afterwards: making its QA results again takes minutes
         shutil.rmtree(kept, ignore_errors=True)
         cache.rename(kept)
+    if evict:
+        _evict(root)
     env = {**os.environ, "PYTHONPATH": tree} if tree else None
     start, cpu = time.perf_counter(), _cpu()
     if command is None:
@@ -118,6 +123,17 @@ def timed(command: list[str] | None, root: Path, tree: str | None = None, cold: 
         shutil.rmtree(cache)
         kept.rename(cache)
     return took
+
+
+def _evict(root: Path) -> None:
+    """Drop the files under root (its .git too) from the page cache, and nothing else."""
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            handle = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.posix_fadvise(handle, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(handle)
 
 
 def _cpu() -> float:
@@ -132,21 +148,34 @@ def main() -> None:
     parser.add_argument("--languages", type=int, default=6)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", default=None, metavar="DIR", help="a kb_tools tree to time in the same run")
+    parser.add_argument("--evict", action="store_true",
+                        help="also time a cold status with the help center's files out of the page cache")
+    parser.add_argument("--keep", default=None, metavar="DIR",
+                        help="generate the help center into DIR once and reuse it in later runs (its caches removed)")
     args = parser.parse_args()
     kb = [sys.executable, "-m", "kb_tools.cli"]
     status, check = [*kb, "status", "--format", "json"], [*kb, "check"]
     trees: dict[str, str | None] = {"": None, **({"before: ": str(Path(args.before).resolve())} if args.before else {})}
-    Case = tuple[list[str] | None, str | None, bool]  # command, tree, cold
-    cases: dict[str, Case] = {"baseline: read + parse front matter": (None, None, False)}
+    Case = tuple[list[str] | None, str | None, bool, bool]  # command, tree, cold, evict
+    cases: dict[str, Case] = {"baseline: read + parse front matter": (None, None, False, False)}
     for label, tree in trees.items():
-        cases[f"{label}kb status (cold, no cache)"] = (status, tree, True)
-        cases[f"{label}kb status (warm cache)"] = (status, tree, False)
-        cases[f"{label}kb check (warm cache)"] = (check, tree, False)
+        cases[f"{label}kb status (cold, no cache)"] = (status, tree, True, False)
+        if args.evict:
+            cases[f"{label}kb status (cold, files evicted)"] = (status, tree, True, True)
+        cases[f"{label}kb status (warm cache)"] = (status, tree, False, False)
+        cases[f"{label}kb check (warm cache)"] = (check, tree, False, False)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        started = time.perf_counter()
-        generate(root, args.articles, args.languages)
-        print(f"generated {args.articles} x {args.languages} in {time.perf_counter() - started:.1f} s")
+        root = Path(args.keep or tmp)
+        for old in root.glob(".kb-cache*"):  # each run starts with no cache, as a fresh help center does
+            shutil.rmtree(old)
+        if (root / ".git").exists():
+            if sum(1 for _ in (root / "docs/en").rglob("*.md")) != args.articles:
+                raise SystemExit(f"{root} holds a help center of another size: give --keep another folder")
+        else:
+            started = time.perf_counter()
+            root.mkdir(parents=True, exist_ok=True)
+            generate(root, args.articles, args.languages)
+            print(f"generated {args.articles} x {args.languages} in {time.perf_counter() - started:.1f} s")
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         loads = [os.getloadavg()[0]]
         for _ in range(args.runs):  # interleaved, so machine noise hits every case alike
@@ -155,9 +184,9 @@ def main() -> None:
                 if own.exists():
                     own.rename(root / ".kb-cache")
                 timed(check, root, tree)
-                for name, (command, case_tree, cold) in cases.items():
+                for name, (command, case_tree, cold, evict) in cases.items():
                     if case_tree == tree and command is not None:
-                        results[name].append(timed(command, root, tree, cold))
+                        results[name].append(timed(command, root, tree, cold, evict))
                 (root / ".kb-cache").rename(own)
             results["baseline: read + parse front matter"].append(timed(None, root))
             loads.append(os.getloadavg()[0])

@@ -15,7 +15,7 @@ import pickle
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -103,6 +103,17 @@ def split_blocks(body: str, first_line: int = 1) -> list[Block]:
     return list(_read(body, first_line - 1))
 
 
+def keys(body: str) -> list[str]:
+    """The keys of split_blocks(body)'s blocks, without making the blocks: all a source's hash needs.
+
+    Most of the time a source's reading took went into its blocks (their anchors, the tuples), and a
+    cold `kb status` reads every source for its hash.
+    """
+    lines = body.split("\n")
+    quick = _quick(lines, 0, _key) if "\t" not in body and "\r" not in body and "\0" not in body else None
+    return quick if quick is not None else [block.key for block in _parsed(body, lines, 0)]
+
+
 @functools.lru_cache(maxsize=2048)  # a build reads a translation twice (scan, localize), kb serve on each rebuild
 def _read(body: str, shift: int) -> tuple[Block, ...]:
     seen: dict[str, int] = {}
@@ -119,6 +130,14 @@ def _read(body: str, shift: int) -> tuple[Block, ...]:
 
 def _make(kind: str, start: int, end: int, text: str, norm: str, **extra: object) -> Block:
     return Block(kind, start, text, short_hash(f"{kind}\0{norm}"), end=end, **extra)  # type: ignore[arg-type]
+
+
+def _key(kind: str, start: int, end: int, text: str, norm: str, **extra: object) -> str:
+    """_make's block's key, without the block (for keys())."""
+    return short_hash(f"{kind}\0{norm}")
+
+
+_Make = Callable[..., Any]  # _make, or _key: what _quick makes of each block
 
 
 def _blocks(body: str, shift: int = 0) -> list[Block]:
@@ -195,9 +214,12 @@ def _plain(line: str) -> bool:
     return first in "[(\"'"
 
 
-def _quick(lines: list[str], shift: int) -> list[Block] | None:
-    """The blocks of lines as markdown-it reads them, when every line is of a kind read here; else None."""
-    blocks: list[Block] = []
+def _quick(lines: list[str], shift: int, make: _Make = _make) -> list[Any] | None:
+    """The blocks of lines as markdown-it reads them, when every line is of a kind read here; else None.
+
+    make: _make for blocks, _key for their keys alone.
+    """
+    blocks: list[Any] = []
     count, i = len(lines), 0
     after = ""  # the kind of the line before: "" for a blank line or the start; heading, item, row, text
     marker = ""  # the last item's marker character: - * + . )
@@ -215,7 +237,7 @@ def _quick(lines: list[str], shift: int) -> list[Block] | None:
             heading = _HEADING_LINE.fullmatch(line)
             if heading is None or not heading[2].strip(" ") or heading[2].rstrip(" ").endswith("#"):
                 return None
-            blocks.append(_heading(len(heading[1]), _md_trim(heading[2]), number, number))
+            blocks.append(_heading(len(heading[1]), _md_trim(heading[2]), number, number, make))
             i, after = i + 1, ""  # what follows a heading starts a block of its own
             continue
         if after == "text":  # a paragraph's next line: more of it, or a line markdown-it might read otherwise
@@ -233,7 +255,7 @@ def _quick(lines: list[str], shift: int) -> list[Block] | None:
                     return None
                 marker = item[1][-1]
                 kind = "1." if item[2] else "-"
-                blocks.append(_make("item", number, number, text, f"{kind} {normalize_text(_without_marker(text))}"))
+                blocks.append(make("item", number, number, text, f"{kind} {normalize_text(_without_marker(text))}"))
                 i, after = i + 1, "item"
                 continue
         if after:  # below an item or a table's rows, without a blank line: markdown-it's rules decide
@@ -245,7 +267,7 @@ def _quick(lines: list[str], shift: int) -> list[Block] | None:
             for index in (i, *range(i + 2, end)):  # the header, then the rows below the line of dashes
                 row, number = lines[index], index + 1 + shift
                 cells = row.strip().strip("|").split("|")
-                blocks.append(_make("row", number, number, row.strip(), "|".join(normalize_text(c) for c in cells)))
+                blocks.append(make("row", number, number, row.strip(), "|".join(normalize_text(c) for c in cells)))
             i, after = end, "row"
             continue
         if first == "`":
@@ -253,16 +275,16 @@ def _quick(lines: list[str], shift: int) -> list[Block] | None:
             end = _fence_end(lines, i, fence[1]) if fence else None
             if fence is None or end is None:
                 return None
-            blocks.append(_code(fence[1], fence[2], number, end + shift, lines[i:end]))
+            blocks.append(_code(fence[1], fence[2], number, end + shift, lines[i:end], make))
             i = end
             continue
         if line.startswith("!!! ") and line[4:5] not in (" ", ""):
             end = _admonition_end(lines, i)
             body = [_dedent(text, "") for text in lines[i + 1:end]]
-            inner = _quick(body, shift + i + 1) if any(text.strip(" ") for text in body) else None
+            inner = _quick(body, shift + i + 1, make) if any(text.strip(" ") for text in body) else None
             if inner is None:
                 return None
-            blocks += [_admonition(line[3:], number), *inner]
+            blocks += [_admonition(line[3:], number, make), *inner]
             i = end
             continue
         if not _plain(line):
@@ -272,13 +294,15 @@ def _quick(lines: list[str], shift: int) -> list[Block] | None:
             end += 1  # the lines that follow are read (and refused) one by one above; this finds the span
         if first == "[" and "]:" in "\n".join(lines[i:end]):
             return None  # maybe a link reference definition
-        blocks.append(_paragraph("paragraph", number, lines[i:end]))
+        blocks.append(_paragraph("paragraph", number, lines[i:end], make))
         i, after = i + 1, "text"
     return blocks
 
 
 def _md_trim(text: str) -> str:
     """markdown-it's trim of a heading's text (its set of whitespace, not Python's)."""
+    if not text or not (text[0].isspace() or text[-1].isspace()):
+        return text  # its whitespace is whitespace to Python too: nothing to trim, and markdown-it stays unimported
     return _trimmer()(text)
 
 
@@ -362,14 +386,16 @@ def _dedent(text: str, indent: str) -> str:
     return text[4:] if text.startswith("    ") else text.lstrip("\t")
 
 
-def _paragraph(kind: str, line: int, lines: list[str]) -> Block:
+def _paragraph(kind: str, line: int, lines: list[str], make: _Make = _make) -> Any:
     while lines and not lines[-1].strip():
         lines = lines[:-1]
     text = "\n".join(lines).strip()
-    return _make(kind, line, line + max(len(lines) - 1, 0), text, normalize_text(text))
+    return make(kind, line, line + max(len(lines) - 1, 0), text, normalize_text(text))
 
 
-def _heading(level: int, title: str, line: int, end: int) -> Block:
+def _heading(level: int, title: str, line: int, end: int, make: _Make = _make) -> Any:
+    if make is _key:  # the anchor is not part of the key
+        return _key("heading", line, end, title, f"{level}\0{normalize_text(title)}")
     explicit = _HEADING_ID.search(title)
     text = title[: explicit.start()] if explicit else title
     anchor = explicit.group(1) if explicit else slugify(text)
@@ -377,7 +403,7 @@ def _heading(level: int, title: str, line: int, end: int) -> Block:
                  level=level, anchor=anchor, explicit_anchor=bool(explicit))
 
 
-def _code(markup: str, info: str, line: int, end: int, lines: list[str]) -> Block:
+def _code(markup: str, info: str, line: int, end: int, lines: list[str], make: _Make = _make) -> Any:
     opening = lines[0]
     indent = opening[: len(opening) - len(opening.lstrip())]
     last = lines[-1].strip()
@@ -385,11 +411,11 @@ def _code(markup: str, info: str, line: int, end: int, lines: list[str]) -> Bloc
     inner = lines[1 : len(lines) - 1 if closed else len(lines)]
     code = "\n".join((text[len(indent):] if text.startswith(indent) else text.lstrip()).rstrip() for text in inner)
     lang = info.split()[0] if info.strip() else ""
-    return _make("code", line, end, code, f"{lang}\0{code}", info=lang)
+    return make("code", line, end, code, f"{lang}\0{code}", info=lang)
 
 
-def _admonition(info: str, line: int) -> Block:
+def _admonition(info: str, line: int, make: _Make = _make) -> Any:
     params = info.strip()
     kind = params.split()[0]
     title = params[params.index('"') + 1 : params.rindex('"')] if params.count('"') >= 2 else ""
-    return _make("admonition", line, line, title, f"{kind}\0{normalize_text(title)}", info=kind)
+    return make("admonition", line, line, title, f"{kind}\0{normalize_text(title)}", info=kind)

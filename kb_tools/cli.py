@@ -162,7 +162,7 @@ def _report_status(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import status
     from kb_tools.scan import scan
 
-    center = scan(settings, blocks=False)
+    center = scan(settings, blocks=False, source_blocks=False)
     report = status.explain_stale(center, status.compute(center, tuple(args.languages) or None), blocks=False)
     broken = status.violations(center, report)
     if args.format == "markdown":

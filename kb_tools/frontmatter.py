@@ -78,11 +78,16 @@ def split(text: str) -> Split:
     """Split `---`-fenced front matter from the body; text has LF line endings."""
     if not text.startswith("---\n") and text.rstrip("\n") != "---":
         return Split(None, 0, text, 1)
-    lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            return Split("\n".join(lines[1:i]), 2, "\n".join(lines[i + 1 :]), i + 2)
+    at = 3  # the end of the first line: the closing line is the first after it that is --- or ..., then spaces
+    while (closing := _CLOSING.search(text, at)) is not None:
+        if not closing[1].strip():
+            line = text.count("\n", 0, closing.end(1))  # the closing line's index: one line break before each
+            return Split(text[4:closing.start()], 2, text[closing.end() + 1:], line + 2)
+        at = closing.end()
     raise FrontMatterError(1, "front matter is not closed", "add a line with --- after the front matter")
+
+
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)([^\n]*)")  # a line starting with --- or ..., and the rest of it
 
 
 def parse(split_: Split) -> dict[str, Any]:

@@ -123,5 +123,9 @@ class HelpCenter:
 
 def source_hash(title: str, description: str, blocks: tuple[Block, ...] | list[Block]) -> str:
     """Hash of what a translation is made from: normalized title, description and body."""
-    parts = [normalize_text(title), normalize_text(description), *(b.key for b in blocks)]
-    return short_hash("\n".join(parts))
+    return hash_of_keys(title, description, [b.key for b in blocks])
+
+
+def hash_of_keys(title: str, description: str, keys: list[str]) -> str:
+    """source_hash, given the keys of the body's blocks alone (blocks.keys)."""
+    return short_hash("\n".join([normalize_text(title), normalize_text(description), *keys]))

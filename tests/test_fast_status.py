@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pytest
 from conftest import RunKb, article, hash_of, translation, write_kb
 from test_warm_cache import commit, same
 
@@ -123,6 +124,19 @@ def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yam
     assert sum(frontmatter._simple(text) is not None for text in randoms) >= 100
 
 
+def test_front_matter_ends_at_its_first_line_of_three_dashes_or_dots() -> None:
+    from kb_tools.frontmatter import FrontMatterError, Split, split
+
+    assert split("---\ntitle: a\n---\nbody\n") == Split("title: a", 2, "body\n", 4)
+    assert split("---\n---\n") == Split("", 2, "", 3)
+    assert split("---\na: ----\n----\n... \t\nbody") == Split("a: ----\n----", 2, "body", 5)
+    assert split("---\na\n---x\n---\u3000\n\n") == Split("a\n---x", 2, "\n", 5)  # a full-width space is a space
+    assert split("text\n---\n") == Split(None, 0, "text\n---\n", 1)
+    for unclosed in ("---\ntitle: a\n", "---", "---\n\n"):
+        with pytest.raises(FrontMatterError, match="not closed"):
+            split(unclosed)
+
+
 def test_files_read_by_a_process_a_core_are_the_files_read_by_one(tmp_path: Path) -> None:
     import threading
 
@@ -133,16 +147,26 @@ def test_files_read_by_a_process_a_core_are_the_files_read_by_one(tmp_path: Path
     files |= {"docs/zh/untitled.md": "# 标题\n\n文字\n", "docs/zh/bad.md": "---\ntitle: [\n---\n\nx\n",
               "docs/en/deep.md": article("Deep", "[" * 200 + "\n")}
     root = write_kb(tmp_path, files)
+    made_from = {i: hash_of(root, f"topic-{i}/a{i}.md") for i in range(0, 40, 5)}
+    made_from |= {i: "0123456789ab" for i in range(0, 40, 10)}  # made from another version: stale
+    translated = {f"docs/ja/topic-{i}/a{i}.md": translation(f"記事 {i}", "## 部分\n\n文。\n", digest)
+                  for i, digest in made_from.items()}
+    write_kb(root, translated)
+    files |= translated
     settings = config.load(root / "mkdocs.yml")
     todo = [(f"docs/{lang}/{rel}", lang, rel, str(root / "docs" / lang / rel), lang == "en", slot)
             for slot, (lang, rel) in enumerate((path.split("/", 2)[1], path.split("/", 2)[2]) for path in files)]
     todo.append(("docs/en/gone.md", "en", "gone.md", str(root / "docs/en/gone.md"), True, len(todo)))
     assert threading.active_count() == 1  # else no pool starts, and this compares one process with itself
-    for blocks in (True, False):
-        alone = scan_mod._read_all(todo, blocks, workers=1)
-        assert scan_mod._read_all(todo, blocks, workers=2) == alone
+    for blocks, source_blocks in ((True, True), (False, True), (False, False)):
+        alone = scan_mod._read_all(todo, blocks, 1, source_blocks)
+        assert scan_mod._read_all(todo, blocks, 2, source_blocks) == alone
         assert alone[-1] == "No such file or directory"
         assert any(doc.parsed for doc, _packed in alone[:-1]) == blocks  # type: ignore[misc]
+        packed = {doc.rel for doc, data in alone[:-1] if doc.lang == "en" and data}  # type: ignore[misc]
+        # Without source_blocks, only the sources of stale translations keep their blocks (for their explanations).
+        assert packed == ({f"topic-{i}/a{i}.md" for i in range(0, 40, 10)} if not source_blocks
+                          else {doc.rel for doc, _data in alone[:-1] if doc.lang == "en" and doc.readable})  # type: ignore[misc]
     center = scan_mod.scan(settings, use_cache=False, blocks=False)
     assert center.docs["zh"]["untitled.md"].title == "标题" and not center.docs["zh"]["bad.md"].readable
 
@@ -227,6 +251,47 @@ def test_the_quick_block_reader_reads_what_markdown_it_reads_or_leaves_it_to_mar
     assert [blocks._quick(body.split("\n"), 0) for body in sample] != [None] * len(sample)
 
 
+# Bodies whose blocks are read the long way (markdown-it) or in ways easy to get wrong: tabs, CJK, setext
+# headings, nested admonitions, fences left open, a rule, HTML, a quote, escaped line breaks, spaces of all kinds.
+ODD_BODIES = [
+    "# Title\n\nText\twith a tab.\n", "提币\n===\n\n中文 段落\n中文。\n", "Setext\n---\n\n* a\n  * b\n",
+    '!!! note "Outer"\n    !!! tip\n        Inner.\n\n    After.\n', "```bash\nopen fence\n", "~~~\ntilde\n~~~\n",
+    "    indented code\n", "---\n\n***\n", "<div>\n*html*\n</div>\n", "> quote\n> more\n", "Line\\\nbreak\n",
+    "## Heading {#own-id}\n\n## Heading {#own-id}\n", "#\u3000全角\u3000\n", "#  \n", "\u00a0nbsp\u2028\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\nlazy\n", "", "\n\n",
+]
+
+
+def test_a_source_read_for_its_hash_alone_has_the_hash_its_blocks_give() -> None:
+    from markdown_it.common.utils import MD_TRIM_CHARS
+
+    from kb_tools import blocks, frontmatter
+
+    rng = random.Random(16)
+    sample = sorted(SAMPLE.rglob("*.md"))
+    bodies = ODD_BODIES + [frontmatter.split(path.read_text(encoding="utf-8")).body for path in sample]
+    for _ in range(1000):
+        lines = [line for _ in range(rng.randint(1, 6)) for line in _markdown_block(rng) + [""] * rng.randint(0, 1)]
+        bodies.append("\n".join(lines) + "\n")
+    for body in bodies:
+        assert blocks.keys(body) == [block.key for block in blocks.split_blocks(body, 5)], body
+    assert all(char.isspace() for char in MD_TRIM_CHARS)  # _md_trim asks markdown-it only where text starts or ends so
+    # Whole files, as kb status reads a source (blocks=False): front matter of every shape, BOM, CR and CRLF.
+    heads = ["---\ntitle: Fees\ndescription: What you pay.\n---\n", "---\ntitle: 费用\ndescription:\n...\n",
+             "---  \ntitle: 'Fees: all'\ntags: [a, b]\n---\t\n", "", "---\ndescription: No title\n---\n",
+             "---\ntitle: [unclosed\n---\n", "---\ntitle: Never closed\n"]
+    files = [head + body for head in heads for body in bodies[:40]]
+    files += [text.replace("\n", "\r\n") for text in files[:60]] + [text.replace("\n", "\r") for text in files[:60]]
+    readable = 0
+    for text in files:
+        for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+            whole = scan_mod.read_document("docs/en/a.md", "en", "a.md", data, True)
+            alone = scan_mod.read_document("docs/en/a.md", "en", "a.md", data, True, blocks=False)
+            assert alone.without_blocks() == whole.without_blocks(), text
+            readable += bool(whole.source_hash)
+    assert readable > len(files)  # most files are readable: the hashes compared are real ones
+
+
 def test_versions_read_at_once_are_the_versions_read_one_by_one(tmp_path: Path) -> None:
     from conftest import commit_all
 
@@ -245,3 +310,15 @@ def test_versions_read_at_once_are_the_versions_read_one_by_one(tmp_path: Path) 
     many.read_many(wanted)
     assert len(many._blobs) == len(wanted)  # every answer kept: read() asks git nothing more
     assert [many.read(commit, path) for commit, path in wanted] == expected
+    (root / "docs/en/c.md").unlink()
+    commit_all(root, "c.md deleted")
+    deleted = [(commit, "docs/en/c.md") for commit, _date in one.versions("docs/en/c.md")]
+    by_id = Git(root)  # prefetched: versions are read by their blobs' ids
+    by_id.prefetch(paths)
+    assert [by_id.versions(path) for path in paths] == [Git(root).versions(path) for path in paths]
+    assert by_id._ids and all(spec == "" or ":" not in spec for spec in by_id._ids.values())
+    by_path = Git(root)
+    expected = [by_path.read(commit, path) for commit, path in wanted + deleted]
+    assert expected[-2:] == [None, b"---\ntitle: C\n---\n\nTwo.\n"]  # gone, then as first committed
+    by_id.read_many(wanted + deleted)
+    assert [by_id.read(commit, path) for commit, path in wanted + deleted] == expected
