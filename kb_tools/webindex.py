@@ -81,11 +81,11 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
         made_from = hashlib.sha256(repr((VERSION, salt, lang, toc, (folder / search.RULES).read_bytes(),
                                          (folder / search.BRIDGE).read_bytes(), list(ids), names,
                                          strings)).encode("utf-8", "surrogateescape")).hexdigest()
-        if not _link_terms(previous or {}, made_from, out):
-            _write_terms(edition, ix, folder, documents, ids, names, strings, out)
+        shards = _link_terms(previous or {}, made_from, out)
+        if shards is None:
+            shards = _write_terms(edition, ix, folder, documents, ids, names, strings, out)
     finally:
         ix.close()
-    shards = json.loads((out / "meta.json").read_text(encoding="utf-8"))["shards"]
     written = {f"{FOLDER}/{name}": _file_key(made_from, name)
                for name in ["meta.json", *(f"t/{number}.json.gz" for number in range(shards))]}
     for rel, number in ids.items():
@@ -103,29 +103,31 @@ def _file_key(made_from: str, name: str) -> str:
     return hashlib.sha256(f"{made_from}\0{name}".encode()).hexdigest()
 
 
-def _link_terms(previous: dict[str, Path], made_from: str, out: Path) -> bool:
-    """Whether out now has the last build's meta.json and term shards, all linked (they were made from the same)."""
+def _link_terms(previous: dict[str, Path], made_from: str, out: Path) -> int | None:
+    """The number of term shards, when out now has the last build's meta.json and shards, all linked (they were
+    made from the same); else None."""
     meta = previous.get(_file_key(made_from, "meta.json"))
     try:
         shards = json.loads(meta.read_text(encoding="utf-8"))["shards"] if meta else None
     except (OSError, ValueError, KeyError, TypeError):
         shards = None
     if not isinstance(shards, int):
-        return False
+        return None
     names = ["meta.json", *(f"t/{number}.json.gz" for number in range(shards))]
     found = [previous.get(_file_key(made_from, name)) for name in names]
     if all(path is not None and hard_link(path, out / name) for path, name in zip(found, names, strict=True)):
-        return True
+        return shards
     # Some link failed: write every file anew (never into a linked one: that would change the last site's too).
     shutil.rmtree(out / "t")
     (out / "t").mkdir()
     (out / "meta.json").unlink(missing_ok=True)
-    return False
+    return None
 
 
 def _write_terms(edition: Edition, ix: Any, folder: Path, documents: dict[str, tuple[str, search.Fields]],
-                 ids: dict[str, int], names: dict[str, str], strings: dict[str, str], out: Path) -> None:
-    """Write out/t/*.json.gz and out/meta.json from the index ix (in folder) of the edition's language."""
+                 ids: dict[str, int], names: dict[str, str], strings: dict[str, str], out: Path) -> int:
+    """Write out/t/*.json.gz and out/meta.json from the index ix (in folder) of the edition's language; returns
+    the number of shards."""
     center, lang = edition.center, edition.lang
     rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
     with ix.searcher() as searcher:
@@ -167,6 +169,7 @@ def _write_terms(edition: Edition, ix: Any, folder: Path, documents: dict[str, t
         "names": names, "strings": strings,
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return shards
 
 
 def shard(term: str, shards: int) -> int:
