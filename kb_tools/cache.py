@@ -76,10 +76,13 @@ class ScanCache:
         document = self.docs[path]
         if not blocks or not document.readable:
             return document
+        packed = self.packed(path, stamp)
+        return None if packed is None else replace(document, parsed=blocks_module.unpack(packed))
+
+    def packed(self, path: str, stamp: Stamp) -> bytes | None:
+        """The blocks of path, packed, if they were read from the file as it is now (None if a scan read it without)."""
         kept = self.blocks().get(path)
-        if kept is None or kept[0] != stamp:
-            return None  # read by a scan that needed no blocks
-        return replace(document, parsed=blocks_module.unpack(kept[1]))
+        return kept[1] if kept is not None and kept[0] == stamp else None
 
     def blocks(self) -> dict[str, tuple[Stamp, bytes]]:
         """path -> (stamp of the file read, its packed blocks), loaded on first use."""

@@ -200,15 +200,16 @@ class Edition:
         """The Markdown a page publishes: a translation gets its source's anchors and translated titles,
         a stale one shown block by block its changed blocks from the source (text: the body MkDocs read)."""
         page = self.pages[rel]
-        whole = _read(page.file)
-        text = whole if text is None else text
         source = self.center.source(rel)
         if page.fallback or source is None or self.lang == self.source_lang:
-            return text
+            return _read(page.file) if text is None else text
+        whole = _read(page.file)
+        text = whole if text is None else text
         if page.plan.blocks:
             return self._mixed(rel, body_only=text != whole)
         source_blocks, titles = self.center.with_blocks(source).blocks, self.admonition_titles()
         doc = self.center.docs[self.lang].get(rel)
+        doc = None if doc is None else self.center.with_blocks(doc)
         if doc is not None and doc.parsed is not None and whole.endswith(text):
             # The scan read this file's blocks: reuse them when text is its body, as MkDocs passes it.
             first_line = whole.count("\n") - text.count("\n") + 1

@@ -98,8 +98,8 @@ def parse(split_: Split) -> dict[str, Any]:
     """
     if split_.yaml_text is None:
         return {}
-    simple = _simple(split_.yaml_text)
-    return _parse_yaml(split_.yaml_text, split_.yaml_line) if simple is None else simple
+    plain = simple(split_.yaml_text)
+    return _parse_yaml(split_.yaml_text, split_.yaml_line) if plain is None else plain
 
 
 def _parse_yaml(text: str, first_line: int) -> dict[str, Any]:
@@ -130,9 +130,10 @@ def _parse_yaml(text: str, first_line: int) -> dict[str, Any]:
 
 
 # Most front matter is `key: value` lines: plain or simply quoted text, dates, true/false, a list of
-# tags, one nested block (translation:). _simple reads those lines as YAML reads them, without building
-# YAML's nodes (several times faster: a cold kb status reads every file's front matter); whatever else
-# it meets (comments, blank lines, escapes, block scalars, deeper nesting, an error) it leaves to YAML.
+# tags, one nested block (translation:). simple reads those lines as YAML reads them, without building
+# YAML's nodes (several times faster: a cold kb status reads every file's front matter, a build every
+# page's); whatever else it meets (comments, blank lines, escapes, block scalars, deeper nesting, an
+# error) it leaves to YAML.
 # tests/test_fast_status.py holds the two readings equal.
 _LINE = re.compile(r"( *)(?:([A-Za-z_][A-Za-z0-9_-]{0,99}):|(-))(?: +(.*?))? *")  # YAML keys: at most 1,024 characters
 _FLOW_ITEM = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:,\[\]{}#]*")
@@ -146,7 +147,7 @@ _BOOLS = yaml.constructor.SafeConstructor.bool_values
 _NO = object()  # a value only YAML can read
 
 
-def _simple(text: str) -> dict[str, Any] | None:
+def simple(text: str) -> dict[str, Any] | None:
     """The front matter as YAML reads it, or None when it is not plain `key: value` lines."""
     data: dict[str, Any] = {}
     open_key = ""  # the last top-level key written without a value: indented lines below belong to it
@@ -193,7 +194,7 @@ _key_tag = functools.lru_cache(maxsize=256)(_tag)  # the same few keys in every 
 
 
 def _value(text: str) -> Any:
-    """A value written on one line as YAML reads it, or _NO when _simple does not read its kind."""
+    """A value written on one line as YAML reads it, or _NO when simple does not read its kind."""
     if not text.isprintable():  # tabs, line separators, controls: YAML decides
         return _NO
     if text[0] == "[" and text[-1] == "]":

@@ -169,7 +169,8 @@ def _translation_info(block: dict[str, Any]) -> TranslationInfo:
     )
 
 
-def scan(settings: Settings, use_cache: bool = True, blocks: bool = True, source_blocks: bool = True) -> HelpCenter:
+def scan(settings: Settings, use_cache: bool = True, blocks: bool = True, source_blocks: bool = True,
+         packed: bool = False) -> HelpCenter:
     """Read every language's files, where the layout keeps them; unchanged files come from the cache.
 
     With blocks=False documents come without their blocks, which is all `kb status` needs:
@@ -177,18 +178,22 @@ def scan(settings: Settings, use_cache: bool = True, blocks: bool = True, source
     read (a cold cache) are read by one process a core. Blocks read all the same (a source's, for its
     hash) stay at hand for HelpCenter.with_blocks; source_blocks=False reads a source's blocks only
     where a translation was made from another version of it, which a stale entry's explanation
-    compares it with, and every other source for its hash alone (kb status).
+    compares it with, and every other source for its hash alone (kb status). With packed, documents
+    come without their blocks and every one's blocks are at hand, packed, for HelpCenter.with_blocks:
+    a build after one edit unpacks the few it uses.
     """
     with paused_gc():
-        return _scan(settings, ScanCache(settings.root / CACHE_DIR if use_cache else None), blocks, source_blocks)
+        cache = ScanCache(settings.root / CACHE_DIR if use_cache else None)
+        return _scan(settings, cache, blocks or packed, source_blocks, packed)
 
 
-def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: bool) -> HelpCenter:
+def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: bool, packed: bool) -> HelpCenter:
     stamps: dict[str, Stamp] = {}
     docs: dict[str, dict[str, Document | None]] = {}
     assets: dict[str, dict[str, str]] = {}
     problems: list[Problem | None] = []  # None: the place of a read's problem, if it has one
     todo: list[_File] = []  # files the cache does not have, read after the walk
+    kept_blocks: dict[str, bytes] = {}  # with packed: the blocks of cached documents, packed
     files = Layout(settings)
     top = files.top.resolve()
     for lang in settings.languages:
@@ -214,7 +219,13 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: boo
                 problems.append(Problem(path, 1, f"cannot be read ({exc.strerror})", "fix the file or remove it"))
                 continue
             stamp = stamps[path] = (stat.st_mtime_ns, stat.st_size, is_source)
-            found[rel] = doc = cache.get(path, stamp, blocks)
+            found[rel] = doc = cache.get(path, stamp, blocks and not packed)
+            if packed and doc is not None and doc.readable:
+                data = cache.packed(path, stamp)
+                if data is None:
+                    found[rel] = doc = None  # read by a scan that needed no blocks
+                else:
+                    kept_blocks[path] = data
             if doc is None:
                 todo.append((path, lang, rel, entry.path, is_source, len(problems)))
                 problems.append(None)
@@ -225,10 +236,10 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: boo
             problems[slot] = Problem(path, 1, f"cannot be read ({read})", "fix the file or remove it")
             del docs[lang][rel], stamps[path]
             continue
-        doc, packed = read
-        docs[lang][rel] = doc
-        if packed:
-            fresh[path] = packed
+        doc, data = read
+        docs[lang][rel] = doc.without_blocks() if packed else doc
+        if data:
+            fresh[path] = data
     found_docs = cast(dict[str, dict[str, Document]], docs)  # every None is now a document, or gone with a problem
     if todo or stamps.keys() != cache.stamps.keys():
         cache.update(stamps, {doc.path: doc if doc.parsed is None else doc.without_blocks()
@@ -236,7 +247,8 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: boo
     edits, edit_problems = editorial.load(settings.root)
     kept = [p for p in problems if p is not None] + files.problems()
     # Blocks read but left out stay at hand, packed, for with_blocks (stale explanations of a cold kb status).
-    return HelpCenter(settings, found_docs, assets, kept + edit_problems, edits, {} if blocks else fresh)
+    at_hand = {**kept_blocks, **fresh} if packed else {} if blocks else fresh
+    return HelpCenter(settings, found_docs, assets, kept + edit_problems, edits, at_hand)
 
 
 _File = tuple[str, str, str, str, bool, int]  # path, lang, rel, file to open, is_source, its problem's place

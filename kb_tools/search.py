@@ -407,11 +407,11 @@ def _fields_of(lang: str, shown_lang: str, status: str, title: str, description:
     return fields
 
 
-def _stamp(doc: Document, status: str) -> str:
-    """What doc's index fields are made from, hashed without making them: equal stamps, equal fields
-    (its blocks by their keys, which leave out only spacing; headings marked, they are a field of their own)."""
-    return short_hash("\0".join([doc.path, doc.lang, status, doc.title, str(doc.description or ""),
-                                 *(f"#{b.key}" if b.kind == "heading" else b.key for b in doc.blocks)]))
+def _stamp(doc: Document, status: str, *more: str) -> str:
+    """What doc's index fields are made from, hashed without making them or unpacking its blocks: equal
+    stamps, equal fields (its file's bytes, and what more names)."""
+    return short_hash("\0".join([doc.path, doc.lang, status, doc.title, str(doc.description or ""), doc.content_hash,
+                                 *more]))
 
 
 def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = None) -> IndexReport:
@@ -563,28 +563,35 @@ def documents(center: HelpCenter, lang: str, plans: dict[str, PagePlan]) -> Iter
         if doc is None or not doc.readable:
             continue
         status = page.notice or "current"
-        doc = center.with_blocks(doc)
-        if page.blocks:  # a stale page shown block by block: index what it shows, never an outdated block
-            source = center.with_blocks(center.source(rel))  # type: ignore[arg-type]
-            doc = replace(doc, parsed=tuple(doc.blocks[pair] if pair >= 0 else block
-                                            for block, pair in zip(source.blocks, page.blocks, strict=True)))
-        stamp, own, heading = _stamp(doc, status), None, ""
+        source = center.source(rel)
+        # A stale page shown block by block: index what it shows, never an outdated block.
+        stamp = _stamp(doc, status, source.content_hash, repr(page.blocks)) if page.blocks and source \
+            else _stamp(doc, status)
+        own, heading = None, ""
         draft = center.docs[lang].get(rel)
         if page.show_source and draft and draft.readable and lang != center.settings.source_language:
             # The site shows the source (a stale critical article, a draft in review): let readers
             # find it with their own words too, from the translation it has.
-            own = center.with_blocks(draft)
+            own = draft
             stamp = short_hash(stamp + _stamp(own, status))
         elif page.show_source and _category(rel) in categories:
             heading = categories[_category(rel)]  # its category's name in the reader's language
             stamp = short_hash(stamp + heading)
-        yield rel, stamp, functools.partial(_made, doc, lang, status, stamp, own, heading)
+        yield rel, stamp, functools.partial(_made, center, doc, page, lang, status, stamp, own, heading)
 
 
-def _made(doc: Document, lang: str, status: str, stamp: str, own: Document | None, heading: str) -> dict[str, Any]:
-    """The index fields documents() stamped: doc's, with the words of own (a translation) or a category heading."""
+def _made(center: HelpCenter, doc: Document, page: PagePlan, lang: str, status: str, stamp: str, own: Document | None,
+          heading: str) -> dict[str, Any]:
+    """The index fields documents() stamped: doc's (as page shows it), with the words of own (a translation) or a
+    category heading."""
+    doc = center.with_blocks(doc)
+    if page.blocks:
+        source = center.with_blocks(center.source(doc.rel))  # type: ignore[arg-type]
+        doc = replace(doc, parsed=tuple(doc.blocks[pair] if pair >= 0 else block
+                                        for block, pair in zip(source.blocks, page.blocks, strict=True)))
     fields = {**_fields(doc, lang, status), "stamp": stamp}
     if own is not None:
+        own = center.with_blocks(own)
         fields.update({k: v for k, v in _fields(own, lang, status).items() if k in (*OWN, "words")})
     if heading:
         fields["headings"] = heading

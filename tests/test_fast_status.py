@@ -75,7 +75,8 @@ def _yaml_reading(text: str) -> str:
         return f"error {exc.message}"
 
 
-def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yaml() -> None:
+def _front_matter_texts() -> tuple[list[str], list[str]]:
+    """Front matter texts around every rule the quick reader follows, and random ones."""
     import yaml
 
     from kb_tools import frontmatter
@@ -113,15 +114,45 @@ def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yam
         texts.append(yaml.safe_dump({"title": "提币: 网络", "tags": ["a", "b c"], "translation": block},
                                     allow_unicode=True, sort_keys=False, width=1000).rstrip("\n"))
     texts += [frontmatter.split(path.read_text(encoding="utf-8")).yaml_text or "" for path in SAMPLE.rglob("*.md")]
+    return texts, randoms
+
+
+def test_the_quick_front_matter_reader_reads_what_yaml_reads_or_leaves_it_to_yaml() -> None:
+    from kb_tools import frontmatter
+
+    texts, randoms = _front_matter_texts()
     for text in texts:
-        simple = frontmatter._simple(text)
+        simple = frontmatter.simple(text)
         if simple is not None:
             assert repr(simple) == _yaml_reading(text), text
     # It does read the usual front matter (the sample's, what kb writes), and enough of the random
     # texts for the comparison above to hold something: most are not front matter at all.
     for text in texts[-len(list(SAMPLE.rglob("*.md"))) - 2:]:
-        assert frontmatter._simple(text) is not None, text
-    assert sum(frontmatter._simple(text) is not None for text in randoms) >= 100
+        assert frontmatter.simple(text) is not None, text
+    assert sum(frontmatter.simple(text) is not None for text in randoms) >= 100
+
+
+def test_a_page_built_with_the_quick_reader_has_the_meta_and_markdown_mkdocs_reads() -> None:
+    from mkdocs.utils.meta import get_data
+
+    from kb_tools.mkdocs.plugin import read_front_matter
+
+    texts, _randoms = _front_matter_texts()
+    bodies = ["# Title\n\nText.\n", "\n\n\nText after blank lines\n", "Title: not front matter\n\nText\n", "",
+              "---\nsecond: fence\n---\n", "line\r\nwith CR\r\n", "\u3000全角\n"]
+    read = 0
+    for text in texts[:400] + texts[-40:]:
+        for opening, closing in (("---", "---"), ("---  ", "..."), ("---", "---\t"), ("--- x", "---")):
+            for body in bodies:
+                source = f"{opening}\n{text}\n{closing}\n{body}"
+                quick = read_front_matter(source)
+                if quick is not None:
+                    read += 1
+                    data, given = quick
+                    assert get_data(given) == (get_data(source)[0], {}), source
+                    assert repr(data) == repr(get_data(source)[1]), source
+    assert read >= 1000  # the comparison held something
+    assert read_front_matter("title: MultiMarkdown style\n\nText\n") is None  # left to MkDocs
 
 
 def test_front_matter_ends_at_its_first_line_of_three_dashes_or_dots() -> None:

@@ -25,9 +25,10 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils import meta
 from mkdocs.utils.templates import TemplateContext
 
-from kb_tools import build, checks, config, edition, i18n, pagecache, webindex
+from kb_tools import build, checks, config, edition, frontmatter, i18n, pagecache, webindex
 from kb_tools.cache import CACHE_DIR
 from kb_tools.errors import KbError
 from kb_tools.fsutil import hard_link, unpack_spare
@@ -80,11 +81,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._content_keys: dict[str, str] = {}  # src path -> what its HTML body is made from
         self._unconverted: dict[str, str] = {}  # src path -> its Markdown, not converted: its content key is as before
         self._reuse: dict[str, Path] = {}  # src path -> the previous site's HTML of the page, the same page
+        self._previous_files: dict[str, Path | None] = {}  # src path -> the previous site's HTML of it, if it has one
+        self._meta: dict[str, dict[str, Any]] = {}  # src path -> its front matter, read by on_page_read_source
+        self._own_meta = list(config.plugins) == ["kb"]  # no other plugin sees a page before on_page_markdown
         docs_root = Path(config.docs_dir)
         try:
             self.settings = config_from(self.root, str(docs_root), dict(self.config), config)
             lang = self.lang = self.settings.language or self.settings.source_language
-            self.edition = edition.compute(scan(self.settings), lang, related=self.settings.related)
+            self.edition = edition.compute(scan(self.settings, packed=True), lang, related=self.settings.related)
         except KbError as exc:
             raise PluginError(str(exc)) from None
         config.docs_dir = str(Layout(self.settings).home(lang))  # what MkDocs walks; on_files keeps what is ours
@@ -192,8 +196,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if page is None or src not in self._content_keys:
                 continue
             pages[src] = (self._content_keys[src], pagecache.digest(self._content_keys[src], nav))
-            html_file = self._previous_html(file)
-            if html_file is not None and previous.get(src) == pages[src]:
+            html_file = self._previous_html(file) if previous.get(src) == pages[src] else None
+            if html_file is not None:
                 page.meta["template"] = REUSED
                 self._reuse[src] = html_file
             elif src in self._unconverted:  # its body is as before but the navigation changed: convert it now
@@ -204,15 +208,34 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.keys = pagecache.PageKeys(nav, pages)
 
     def _previous_html(self, file: File) -> Path | None:
-        """The HTML the previous site has for file (None without a previous site or that file)."""
+        """The HTML the previous site has for file (None without a previous site or that file); looked for once."""
         if self.previous is None:
             return None
-        path = Path(self.previous.site) / file.dest_uri
-        return path if path.is_file() else None
+        if file.src_uri not in self._previous_files:
+            path = os.path.join(self.previous.site, file.dest_uri)
+            self._previous_files[file.src_uri] = Path(path) if os.path.isfile(path) else None
+        return self._previous_files[file.src_uri]
+
+    def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A page's source, its front matter read here when kb reads it as MkDocs would (read_front_matter):
+        MkDocs gets the body alone and on_page_markdown sets page.meta."""
+        if not self._own_meta:
+            return None
+        try:
+            source = page.file.content_string
+        except (OSError, ValueError):
+            return None  # MkDocs reads it again and says what is wrong
+        read = read_front_matter(source)
+        if read is None:
+            return source
+        self._meta[page.file.src_uri], body = read
+        return body
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """The edition's Markdown: source anchors and translated admonition titles for translations."""
         rel = page.file.src_uri
+        if rel in self._meta:
+            page.meta = self._meta.pop(rel)
         # MkDocs renders templates without autoescaping, and Material puts page.meta.title and
         # .description into the nav, header, <title> and <meta> as they are: a title is text, so
         # it goes in escaped (set here, before any page is rendered, so every nav shows it so).
@@ -293,6 +316,18 @@ def config_from(root: Path, docs_dir: str, options: dict[str, Any], mkdocs_confi
     return replace(settings, site_name=mkdocs_config.site_name or "", site_url=mkdocs_config.site_url or "",
                    config_file=Path(mkdocs_config.config_file_path or root / "mkdocs.yml"),
                    templates=tuple(Path(folder) for folder in mkdocs_config.theme.dirs))
+
+
+def read_front_matter(source: str) -> tuple[dict[str, Any], str] | None:
+    """(front matter, a source without it) when source's front matter is plain `key: value` lines; else None.
+
+    kb's reader (frontmatter.simple) reads those as MkDocs' YAML does, several times faster. MkDocs
+    finds no front matter in the source returned (it starts with a blank line) and keeps its body as
+    it would have; None leaves everything else to MkDocs: other YAML, line breaks with CR, no front matter.
+    """
+    found = meta.YAML_RE.match(source)
+    data = frontmatter.simple(found[1][:-1]) if found and "\r" not in source else None
+    return None if found is None or data is None else (data, "\n" + source[found.end():])
 
 
 def _unrendered(page: Page, config: MkDocsConfig, files: Files) -> None:
