@@ -148,7 +148,8 @@ def _write_terms(edition: Edition, ix: Any, folder: Path, documents: dict[str, t
     shards = 1 << max(0, (total // SHARD_POSTINGS).bit_length())  # a power of two near total / SHARD_POSTINGS
     buckets: dict[int, dict[str, Any]] = defaultdict(lambda: {"o": {}, "s": {}, "w": {"o": {}, "s": {}}, "x": {}})
     for space, terms in postings.items():
-        for term, docs in terms.items():  # each term's documents in the order of their ids
+        # Terms sorted: the same shards whichever way their counts were read. Documents in the order of their ids.
+        for term, docs in sorted(terms.items()):
             numbers = list(docs)
             deltas = [doc - previous for previous, doc in zip([0, *numbers], numbers, strict=False)]
             buckets[shard(term, shards)][space][term] = [deltas, [round(score * 1000) for score in docs.values()],
@@ -201,6 +202,10 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
     scores: Scores = {}
     frequencies: dict[str, dict[str, int]] = {}
     for space, fields in SPACES.items():
+        missing = sum(memo.get((field, stamp)) is None for stamp, _fields in documents.values() for field in fields)
+        # Many articles not analysed yet (a first build): their counts come from the index's postings instead,
+        # in one pass over its terms, which costs far less than analysing every article's text again.
+        read = _counts(reader, fields) if missing > len(documents) * len(fields) // 4 else {}
         per_field = {field: {_text(raw): info.doc_frequency() for raw, info in reader.iter_field(field)}
                      for field in fields}
         frequency = {term: max(found.get(term, 0) for found in per_field.values())
@@ -214,7 +219,9 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
                 key = (field, stamp)  # equal stamps, equal fields: an unchanged article's fields are not made
                 counts = memo.get(key)
                 if counts is None:
-                    counts = dict(Counter(token.text for token in analyzers[space](fields_of().get(field) or "")))
+                    counts = read[field].get(numbers[rel]) if read else None
+                    if counts is None:
+                        counts = dict(Counter(token.text for token in analyzers[space](fields_of().get(field) or "")))
                     memo.put(key, counts)
                 if not counts:
                     continue
@@ -229,6 +236,19 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
                     row[number] = row.get(number, 0.0) + idf[term] * ((tf * (K1 + 1)) / (tf + lengths)) * boost
         scores[space], frequencies[space] = terms, frequency
     return scores, frequencies
+
+
+def _counts(reader: Any, fields: tuple[str, ...]) -> dict[str, dict[int, dict[str, int]]]:
+    """field -> document number -> how many times each term is in the field: the index's postings."""
+    found: dict[str, dict[int, dict[str, int]]] = {}
+    for field in fields:
+        per_document: dict[int, dict[str, int]] = defaultdict(dict)
+        for raw, _info in reader.iter_field(field):
+            term = _text(raw)
+            for number, frequency in reader.postings(field, raw).items_as("frequency"):
+                per_document[number][term] = frequency
+        found[field] = per_document
+    return found
 
 
 def _text(raw: Any) -> str:
