@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -81,6 +82,22 @@ def test_the_same_help_center_reached_by_another_path_is_not_indexed_again(cente
     code, answer, _, err = probe(center.parent, "--config", "kb/mkdocs.yml", "search", "network fee", "--json")
     assert err.startswith("kb: the search index of en is missing or older than the help center's files")
 
+
+
+def test_kb_search_leaves_the_collector_of_a_process_that_goes_on_as_it_was(center: Path, run_kb: RunKb) -> None:
+    """kb search pauses Python's cycle collector while it imports Whoosh and asks; kb as a command freezes
+    what is left at its exit: a caller of main(), as the tests, keeps its collector on and nothing frozen."""
+    frozen = gc.get_freeze_count()
+    assert run_kb(center, "index")[0] == 0
+    code, out, _ = run_kb(center, "search", "network fee", "--json")
+    assert code == 0 and json.loads(out)["results"][0]["path"] == "fees.md"
+    (center / "docs/en/fees.md").write_text(article("Network fees", "Fees change with the network's load.\n"))
+    code, out, err = run_kb(center, "search", "network load", "--json")  # the index is updated first
+    assert code == 0 and "updating it" in err and json.loads(out)["results"][0]["path"] == "fees.md"
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    done = subprocess.run([sys.executable, "-m", "kb_tools.cli", "search", "network load", "--json"], cwd=center,
+                          capture_output=True, text=True, check=True)  # kb as a command: main() with no argv
+    assert done.stderr == "" and done.stdout == out
 
 # After kb_tools.search, the modules Whoosh's import deferred are the real ones, for Whoosh and for anyone else.
 DEFERRED = """
