@@ -8,12 +8,10 @@ QA problems) under a key that names everything the result depends on.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import logging
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
@@ -37,22 +35,6 @@ _VERSION = hashlib.sha256(b"".join(
                                                    *(getattr(find_spec(name), "origin", "") for name in
                                                      ("markdown_it", "mdit_py_plugins")))
 )).hexdigest()
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cycle collector off while tens of thousands of documents and entries are made.
-
-    They hold no cycles, and each collection would walk all made so far: with it on, a warm
-    `kb status` spent a third of its time there. What was made is collected once it is back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class ScanCache:

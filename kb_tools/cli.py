@@ -11,8 +11,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -153,7 +152,7 @@ def _log_to_stderr(verbose: int) -> None:
              help="instead: write an SVG chart of each language's counts week by week, from git history"),
          arg("--weeks", type=int, default=26, metavar="N", help="with --chart: the last N weeks (default 26)"))
 def _status(settings: config.Settings, args: argparse.Namespace) -> int:
-    from kb_tools.cache import paused_gc
+    from kb_tools.deferred import paused_gc
 
     for lang in args.languages:
         _language(settings, lang)
@@ -302,7 +301,7 @@ def _clip(text: str, width: int = 70) -> str:
              help="with --search: the recall@5 each language must reach (default 0.9)"))
 def _check(settings: config.Settings, args: argparse.Namespace) -> int:
     from kb_tools import checks
-    from kb_tools.cache import paused_gc
+    from kb_tools.deferred import paused_gc
     from kb_tools.scan import scan
 
     with paused_gc():  # hundreds of thousands of documents, cached results and problems, and no cycle among them
@@ -383,26 +382,15 @@ def _index(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off in a block that makes many objects but next to no cyclic garbage: importing
-    Whoosh and one query, which it searched through 40 times for nothing (5 ms of a kb search)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @command("search", "search the help center",
          arg("query"),
          arg("--lang", default=None, metavar="LANG", help="default: the source language"),
          arg("--limit", type=int, default=10),
          arg("--json", action="store_true"))
 def _search(settings: config.Settings, args: argparse.Namespace) -> int:
-    with _collector_paused():
+    from kb_tools.deferred import paused_gc
+
+    with paused_gc():
         from kb_tools import search
 
     query, limit = args.query, args.limit
@@ -415,7 +403,7 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
         from kb_tools.scan import scan
 
         search.update(scan(settings), lang)
-    with _collector_paused():
+    with paused_gc():
         searcher = search.Searcher(settings.root, lang, mapped=False)  # one query: not worth mapping the index
         try:
             hits = searcher.search(query, limit)

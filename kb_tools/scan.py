@@ -19,8 +19,9 @@ from typing import Any, cast
 
 from kb_tools import editorial, frontmatter
 from kb_tools.blocks import keys, pack, split_blocks, unpack
-from kb_tools.cache import CACHE_DIR, ScanCache, Stamp, paused_gc
+from kb_tools.cache import CACHE_DIR, ScanCache, Stamp
 from kb_tools.config import Settings
+from kb_tools.deferred import paused_gc
 from kb_tools.errors import Problem
 from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter, TranslationInfo, TranslationStatus, hash_of_keys, source_hash

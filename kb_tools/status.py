@@ -11,7 +11,8 @@ from typing import Any
 
 from kb_tools import snapshots
 from kb_tools.blocks import Block, pack, unpack
-from kb_tools.cache import CACHE_DIR, Memo, paused_gc
+from kb_tools.cache import CACHE_DIR, Memo
+from kb_tools.deferred import paused_gc
 from kb_tools.git import SHALLOW, Git, changed_between, head
 from kb_tools.history import Change, changes, find_version
 from kb_tools.model import STATUSES, Document, HelpCenter, Status
