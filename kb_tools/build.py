@@ -39,6 +39,7 @@ class LanguageBuild:
     rendered: int = 0  # for built: pages rendered from their Markdown
     reused: int = 0  # for built: pages whose HTML the previous site already had (kb_tools.pagecache)
     keys: pagecache.PageKeys | None = None  # for built: what each page was made from, for the next build
+    urls: list[str] | None = None  # for built: what the sitemap lists (siteroot.sitemap_urls), from the build's scan
 
 
 # (config file, language, site folder, what the previous build left to reuse or None) -> LanguageBuild
@@ -105,7 +106,7 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 if on_done:
                     on_done(result)
     if part is None:
-        write_root(settings, site)
+        write_root(settings, site, next((r.urls for r in results if r.urls is not None), None))
     else:
         # Complete: built from the inputs as they are now, by this run or an earlier one into the same part.
         done = [lang for lang in settings.languages if (site / lang).is_dir()

@@ -11,6 +11,7 @@ from kb_tools import config as config_mod
 from kb_tools import i18n
 from kb_tools.errors import ConfigError
 from kb_tools.fsutil import write_atomic
+from kb_tools.model import HelpCenter
 from kb_tools.reader import page_url
 from kb_tools.scan import scan
 
@@ -51,9 +52,9 @@ def write_root(settings: config_mod.Settings, site: Path, urls: list[str] | None
     write_atomic(site / "sitemap.xml", "\n".join(lines))
 
 
-def sitemap_urls(settings: config_mod.Settings) -> list[str]:
-    """The URL paths the sitemap lists, in every language: the source language's articles."""
-    center = scan(settings, blocks=False)
+def sitemap_urls(settings: config_mod.Settings, center: HelpCenter | None = None) -> list[str]:
+    """The URL paths the sitemap lists, in every language: the source language's articles (center's, else read)."""
+    center = center or scan(settings, blocks=False)
     return sorted(page_url(rel) for rel in center.docs[settings.source_language])
 
 

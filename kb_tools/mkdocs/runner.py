@@ -17,6 +17,7 @@ from typing import Any
 from kb_tools import pagecache
 from kb_tools.build import LanguageBuild
 from kb_tools.errors import KbError
+from kb_tools.siteroot import sitemap_urls
 
 BUILDERS = ("mkdocs", "properdocs")  # the values of KB_BUILDER
 LOGGERS = ("mkdocs", "properdocs")  # ProperDocs logs under its own name, Material and plugins under mkdocs.*
@@ -70,7 +71,8 @@ def build_language(config_file: str, lang: str, site_dir: str,
         for logger in LOGGERS:
             logging.getLogger(logger).removeHandler(warnings)
     return LanguageBuild(lang, "built", time.perf_counter() - start, "\n".join(m for _, m in warnings.records),
-                         rendered=plugin.rendered, reused=plugin.reused, keys=plugin.keys)
+                         rendered=plugin.rendered, reused=plugin.reused, keys=plugin.keys,
+                         urls=sitemap_urls(plugin.settings, plugin.edition.center))
 
 
 def load_language_config(config_file: str, lang: str, **overrides: Any) -> Any:
