@@ -38,6 +38,7 @@ from kb_tools.scan import scan
 log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
 FALLBACK = "kb-fallback"  # the Material page status of a page shown in the source language
 REUSED = "kb-reused.html"  # the template of a page whose HTML the previous site has: on_post_page puts that in
+LIBRARIES = ("mkdocs-material", "markdown", "pymdown-extensions", "babel")  # what pages are made with, besides MkDocs
 EDITION_WIDE = ("data", "categories", "languages", "promoted")  # of every page's kb context, the same on every page
 
 
@@ -115,7 +116,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         config.site_name = html.escape(self.edition.site_name or config.site_name or "")  # text, as titles are
         # What every page is made from, the articles and git left out: templates, catalogs, settings, code.
         self._shared = pagecache.digest(build.shared_inputs_hash(self.settings, lang), lang, mkdocs.__version__,
-                                        metadata.version("mkdocs-material"), os.environ.get("KB_BUILDER", "mkdocs"),
+                                        [metadata.version(name) for name in LIBRARIES],
+                                        os.environ.get("KB_BUILDER", "mkdocs"),
                                         [sorted((p.relative_to(d).as_posix(), p.stat().st_mtime_ns)
                                                 for p in Path(d).rglob("*") if p.is_file())
                                          for d in config.theme.dirs[:-2]])  # overrides; Material's: its version
@@ -201,7 +203,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 page.meta["template"] = REUSED
                 self._reuse[src] = html_file
             elif src in self._unconverted:  # its body is as before but the navigation changed: convert it now
-                page.markdown = self._unconverted.pop(src)
+                page.markdown = self._edition_markdown(src, self._unconverted.pop(src))
                 Page.render(page, config, files)
                 page.content = config.plugins.on_page_content(page.content or "", page=page, config=config,
                                                               files=files)
@@ -232,7 +234,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return body
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        """The edition's Markdown: source anchors and translated admonition titles for translations."""
+        """The Markdown the edition publishes (_convert_or_not), the page's title escaped, its template checked."""
         rel = page.file.src_uri
         if rel in self._meta:
             page.meta = self._meta.pop(rel)
@@ -250,14 +252,16 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             del page.meta["template"]
         if rel == "index.md" and self.has_template["home.html"]:
             page.meta.setdefault("template", "home.html")
+        made_from = ""
         if rel in self.edition.pages:
             if self.edition.badge(rel):
                 page.meta["status"] = FALLBACK
-            markdown = self.edition.markdown(rel, markdown)
-        return self._convert_or_not(page, markdown, config)
+            made_from = self.edition.markdown_key(rel)
+        return self._convert_or_not(page, markdown, made_from, config)
 
-    def _convert_or_not(self, page: Page, markdown: str, config: MkDocsConfig) -> str:
-        """The page's Markdown; left unconverted when its HTML body is made from the same inputs as before.
+    def _convert_or_not(self, page: Page, markdown: str, made_from: str, config: MkDocsConfig) -> str:
+        """The page's Markdown (_edition_markdown); left unconverted, and not made, when its HTML body is made from
+        the same inputs as before (made_from: what the edition's Markdown is made from besides markdown).
 
         Not for a page titled by its first heading (the nav needs it), nor when a link to a missing anchor
         is a warning: the check reads the anchors of converted pages.
@@ -265,13 +269,19 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         src = page.file.src_uri
         context = self._contexts[src] = self.edition.context(src)
         own = {key: value for key, value in context.items() if key not in EDITION_WIDE}
-        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, markdown, page.meta, own)
+        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, markdown, made_from,
+                                                         page.meta, own)
         previous = self.previous.keys.pages.get(src) if self.previous else None
         if (previous and previous[0] == key and "title" in page.meta and self._previous_html(page.file)
                 and config.validation.links.anchors < logging.WARNING):
             self._unconverted[src] = markdown
             page.render = functools.partial(_unrendered, page)  # type: ignore[method-assign]  # no Markdown instance
-        return markdown
+            return markdown
+        return self._edition_markdown(src, markdown)
+
+    def _edition_markdown(self, src: str, markdown: str) -> str:
+        """The Markdown a page publishes: for a translation, with its source's anchors and translated titles."""
+        return self.edition.markdown(src, markdown) if src in self.edition.pages else markdown
 
     def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
