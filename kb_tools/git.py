@@ -187,6 +187,11 @@ class Git:
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         return self._batch
 
+    def forked(self) -> None:
+        """In a process forked from the one that made this Git: reads start their own cat-file, the one
+        started before answers the parent."""
+        self._batch = None
+
     def close(self) -> None:
         """End the git process read() started, if any."""
         if self._batch is not None:

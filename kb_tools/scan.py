@@ -8,11 +8,8 @@ import errno
 import hashlib
 import itertools
 import logging
-import multiprocessing
 import os
 import re
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +22,7 @@ from kb_tools.deferred import paused_gc
 from kb_tools.errors import Problem
 from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter, TranslationInfo, TranslationStatus, hash_of_keys, source_hash
+from kb_tools.workers import count, may_fork, pool
 
 log = logging.getLogger(__name__)
 
@@ -254,10 +252,7 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: boo
 
 _File = tuple[str, str, str, str, bool, int]  # path, lang, rel, file to open, is_source, its problem's place
 _Read = tuple[Document, bytes] | str  # a document and its packed blocks (b"" if none), or why it cannot be read
-# Below this much work one process reads: a file read for its front matter counts 1 (about 70 µs), one whose
-# blocks are parsed too SOURCE_COST. At 10,000 x 6 on 2 idle cores a cold scan took 7.2-7.7 s in one process
-# and 4.4-4.6 s in two (interleaved, 3 runs each); on a loaded machine the two take the same time.
-PARALLEL_FROM = 5000
+# What reading a file costs in workers.count's units: 1 for its front matter, SOURCE_COST with its blocks too.
 SOURCE_COST = 5
 
 
@@ -273,12 +268,8 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, sourc
     items = [todo[i] for i in order]
     costs = [SOURCE_COST if blocks or is_source else 1 for *_, is_source, _slot in items]
     if workers is None:
-        # The cores this process may use; macOS has no affinity to ask.
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        workers = min(cores, sum(costs) // PARALLEL_FROM)
-    # Only from a process without threads (a fork copies no thread, and a lock another one held stays held),
-    # and not from a worker: kb build's languages already take a core each.
-    if workers < 2 or threading.active_count() > 1 or multiprocessing.parent_process() is not None:
+        workers = count(sum(costs))
+    if workers < 2 or not may_fork():
         return _in_order(order, _read(items, blocks, blocks, source_blocks))
     chunks: list[list[_File]] = []
     chunk: list[_File] = []
@@ -290,10 +281,9 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, sourc
         chunk.append(item)
         cost += item_cost
     chunks += [chunk] if chunk else []
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        found = [read for part in pool.map(_read, chunks, itertools.repeat(blocks), itertools.repeat(False),
-                                           itertools.repeat(source_blocks)) for read in part]
+    with pool(workers) as processes:
+        found = [read for part in processes.map(_read, chunks, itertools.repeat(blocks), itertools.repeat(False),
+                                                itertools.repeat(source_blocks)) for read in part]
     if not blocks:
         return _in_order(order, found)
     return [read if isinstance(read, str) or not read[1] else (replace(read[0], parsed=unpack(read[1])), read[1])

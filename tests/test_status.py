@@ -171,3 +171,44 @@ def test_the_cache_never_hides_an_edit(tmp_path: Path, run_kb: RunKb) -> None:
     code, out, _ = run_kb(root, "status", "--format", "json")
     assert json.loads(out)["languages"]["zh"]["counts"]["stale"] == 1
     assert (root / ".kb-cache/documents.pickle").exists()  # blocks: only those a scan read (status reads few)
+
+
+def test_stale_entries_explained_by_one_process_a_core_are_those_explained_by_one(tmp_path: Path) -> None:
+    import threading
+
+    from kb_tools import config, snapshots, status
+    from kb_tools.git import Git
+    from kb_tools.scan import scan
+
+    # Five committed versions of each source. zh is made from the oldest, beyond the three versions read
+    # ahead, so a worker reads it with a git process of its own; ja from the fourth; ko from a version kept
+    # only as a snapshot, and from a hash no version has.
+    root, langs, made_from = tmp_path, ("en", "zh", "ja", "ko"), {}
+    for version in range(5):
+        write_kb(root, {f"docs/en/topic-{i}.md": article(f"Topic {i}", SOURCE_BODY.replace("30", f"{30 + version}")
+                                                         + "".join(f"\nStep {v}.\n" for v in range(version)))
+                        for i in range(6)}, languages=langs)
+        made_from[version] = [hash_of(root, f"topic-{i}.md") for i in range(6)]
+        commit_all(root, f"version {version}")
+    draft = (root / "docs/en/topic-0.md").read_text() + "\nA draft never committed.\n"
+    (root / "docs/en/topic-0.md").write_text(draft)
+    snapshots.save(root, hash_of(root, "topic-0.md"), draft.encode())
+    write_kb(root, {"docs/en/topic-0.md": draft + "\nLast words.\n",
+                    "docs/ko/topic-0.md": translation("ko 0", ZH_BODY, hash_of(root, "topic-0.md")),
+                    "docs/ko/topic-5.md": translation("ko 5", ZH_BODY, "0123456789ab"),
+                    **{f"docs/{lang}/topic-{i}.md": translation(f"{lang} {i}", ZH_BODY, made_from[version][i])
+                       for lang, version in (("zh", 0), ("ja", 3)) for i in range(6)}}, languages=langs)
+    center = scan(config.load(root / "mkdocs.yml"), use_cache=False, blocks=False, source_blocks=False)
+    stale = sorted({(e.rel, status._made_from(center, lang, e)) for lang, entries in status.compute(center).items()
+                    for e in entries if e.status == "stale"})
+    assert threading.active_count() == 1  # else no worker starts, and this compares one process with itself
+    with Git(root) as git:
+        alone = status._explain_all(git, center, stale, 1)
+    with Git(root) as git:
+        assert status._explain_all(git, center, stale, 2) == alone
+    # Changed since: the paragraph with the number and the steps added (and topic-0's lines), or unknown.
+    assert sorted(len(changes) for changes, _date, _notes, _blocks in alone) == [0, 1, 2, 2, 2, 2, 2, 4, 5, 5, 5, 5,
+                                                                                   5, 7]
+    assert [notes for _changes, _date, notes, _blocks in alone if notes] == [
+        ("git history holds no version of docs/en/topic-5.md with hash 0123456789ab: cannot tell which paragraphs "
+         "changed",)]

@@ -1,0 +1,37 @@
+"""Work shared out to forked processes, one a core, when there is enough of it to pay for them."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+# Work is counted in units of about 70 µs (reading one file for its front matter); below this much one
+# process works. At 10,000 x 6 on 2 idle cores a cold scan took 7.2-7.7 s in one process and 4.4-4.6 s in
+# two (interleaved, 3 runs each); on a loaded machine the two take the same time.
+PARALLEL_FROM = 5000
+
+
+def may_fork() -> bool:
+    """Whether this process may start workers: not with threads (a fork copies no thread, and a lock another
+    one held stays held), nor from a worker (kb build's languages already take a core each)."""
+    return threading.active_count() == 1 and multiprocessing.parent_process() is None
+
+
+def count(cost: int) -> int:
+    """How many processes work of this many units is worth: one a core at most, 1 when this one may not fork."""
+    if not may_fork():
+        return 1
+    # The cores this process may use; macOS has no affinity to ask.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, cost // PARALLEL_FROM))
+
+
+def pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+         ) -> ProcessPoolExecutor:
+    """Forked worker processes: each starts as a copy of this one, and initargs reach it unpickled."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=initializer, initargs=initargs)
