@@ -27,11 +27,11 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".kb-cache"
 Stamp = tuple[int, int, bool]  # mtime_ns, size, is_source
 
-# Parsed documents are valid only for the code that parsed them, markdown-it's included: its version is
+# Parsed documents are valid only for the code that parsed and kept them, markdown-it's included: its version is
 # written in its __init__.py (read rather than asked of importlib.metadata, an import that cost kb status 20 ms).
 _VERSION = hashlib.sha256(b"".join(
     Path(origin or "").read_bytes() for origin in (frontmatter.__file__, blocks_module.__file__, model.__file__,
-                                                   str(Path(__file__).with_name("scan.py")),
+                                                   str(Path(__file__).with_name("scan.py")), __file__,
                                                    *(getattr(find_spec(name), "origin", "") for name in
                                                      ("markdown_it", "mdit_py_plugins")))
 )).hexdigest()
@@ -41,14 +41,17 @@ class ScanCache:
     """Documents of the last scan, by path with the stamp of the file each was read from; `folder` None keeps nothing.
 
     Two files: documents.pickle, the documents without their blocks (what `kb status` needs), pickled
-    as they are; and blocks.pickle, each document's blocks packed (blocks.pack), loaded on first use.
+    as they are, in parts (a cold scan's workers pickle what each read); and blocks.pickle, each document's
+    blocks packed (blocks.pack), loaded on first use.
     """
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.stamps: dict[str, Stamp]
-        self.docs: dict[str, Document]
-        self.stamps, self.docs = self._load("documents") or ({}, {})
+        self.docs: dict[str, Document] = {}
+        self.stamps, parts = self._load("documents") or ({}, [])
+        for part in parts:
+            self.docs.update(pickle.loads(part))
         self._blocks: dict[str, tuple[Stamp, bytes]] | None = None
 
     def get(self, path: str, stamp: Stamp, blocks: bool) -> Document | None:
@@ -72,8 +75,11 @@ class ScanCache:
             self._blocks = self._load("blocks") or {}
         return self._blocks
 
-    def update(self, stamps: dict[str, Stamp], docs: dict[str, Document], fresh: dict[str, bytes]) -> None:
-        """Save the documents (without blocks) read from files with these stamps; fresh: the blocks read now.
+    def update(self, stamps: dict[str, Stamp], docs: dict[str, Document], fresh: dict[str, bytes],
+               pickled: list[bytes] | None = None) -> None:
+        """Save the documents (without blocks) read from files with these stamps; fresh: the blocks read now;
+        pickled: the documents already pickled by path, in parts whose union is docs (by the processes that read
+        them), else they are pickled here.
 
         Blocks are kept with the stamp of the file they were read from, so a file read again without
         its blocks leaves blocks.pickle as it was: its old blocks no longer count.
@@ -85,7 +91,7 @@ class ScanCache:
                 kept = {path: old for path, old in self.blocks().items() if stamps.get(path) == old[0]}
                 kept.update((path, (stamps[path], data)) for path, data in fresh.items())
                 self._save("blocks", kept)
-            self._save("documents", (stamps, docs))
+            self._save("documents", (stamps, pickled or [pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL)]))
         except OSError as exc:
             log.warning("cannot write the cache in %s: %s", self.folder, exc)
 

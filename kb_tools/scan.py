@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import logging
 import os
+import pickle
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -229,8 +230,9 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: boo
                 todo.append((path, lang, rel, entry.path, is_source, len(problems)))
                 problems.append(None)
     fresh: dict[str, bytes] = {}  # blocks read now, packed
-    for (path, lang, rel, _file, _is_source, slot), read in zip(todo, _read_all(todo, blocks, None, source_blocks),
-                                                                strict=True):
+    every_file_read = len(todo) == len(stamps)  # none from the cache (and no path twice)
+    reads, pickled = _read_all(todo, blocks, None, source_blocks)
+    for (path, lang, rel, _file, _is_source, slot), read in zip(todo, reads, strict=True):
         if isinstance(read, str):
             problems[slot] = Problem(path, 1, f"cannot be read ({read})", "fix the file or remove it")
             del docs[lang][rel], stamps[path]
@@ -242,7 +244,8 @@ def _scan(settings: Settings, cache: ScanCache, blocks: bool, source_blocks: boo
     found_docs = cast(dict[str, dict[str, Document]], docs)  # every None is now a document, or gone with a problem
     if todo or stamps.keys() != cache.stamps.keys():
         cache.update(stamps, {doc.path: doc if doc.parsed is None else doc.without_blocks()
-                              for ds in found_docs.values() for doc in ds.values()}, fresh)
+                              for ds in found_docs.values() for doc in ds.values()}, fresh,
+                     pickled if every_file_read else None)
     edits, edit_problems = editorial.load(settings.root)
     kept = [p for p in problems if p is not None] + files.problems()
     # Blocks read but left out stay at hand, packed, for with_blocks (stale explanations of a cold kb status).
@@ -256,9 +259,11 @@ _Read = tuple[Document, bytes] | str  # a document and its packed blocks (b"" if
 SOURCE_COST = 5
 
 
-def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, source_blocks: bool = True) -> list[_Read]:
+def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, source_blocks: bool = True
+              ) -> tuple[list[_Read], list[bytes] | None]:
     """Each file's document and packed blocks, or why it cannot be read; much to read, by one process a core
-    (workers: how many processes, else one a core the work is worth).
+    (workers: how many processes, else one a core the work is worth). Read by workers, the documents come
+    pickled too, in parts, as ScanCache.update writes them (None: read here).
 
     Without blocks nor source_blocks, each article's translations are read before its source, by the same
     process, for _read to tell whether the source's blocks are needed.
@@ -270,7 +275,7 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, sourc
     if workers is None:
         workers = count(sum(costs))
     if workers < 2 or not may_fork():
-        return _in_order(order, _read(items, blocks, blocks, source_blocks))
+        return _in_order(order, _read(items, blocks, blocks, source_blocks)), None
     chunks: list[list[_File]] = []
     chunk: list[_File] = []
     cost, size = 0, sum(costs) / (workers * 4)  # a few a worker: none waits long for another
@@ -281,13 +286,18 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, sourc
         chunk.append(item)
         cost += item_cost
     chunks += [chunk] if chunk else []
+    found: list[_Read] = []
+    parts = []
     with pool(workers) as processes:
-        found = [read for part in processes.map(_read, chunks, itertools.repeat(blocks), itertools.repeat(False),
-                                                itertools.repeat(source_blocks)) for read in part]
+        for part, packed in processes.map(_read_pickled, chunks, itertools.repeat(blocks),
+                                          itertools.repeat(source_blocks)):
+            parts.append(part)
+            docs = iter(pickle.loads(part).values())
+            found += [read if isinstance(read, str) else (next(docs), read) for read in packed]
     if not blocks:
-        return _in_order(order, found)
+        return _in_order(order, found), parts
     return [read if isinstance(read, str) or not read[1] else (replace(read[0], parsed=unpack(read[1])), read[1])
-            for read in found]
+            for read in found], parts
 
 
 def _in_order(order: list[int], found: list[_Read]) -> list[_Read]:
@@ -296,6 +306,16 @@ def _in_order(order: list[int], found: list[_Read]) -> list[_Read]:
     for index, read in zip(order, found, strict=True):
         result[index] = read
     return result
+
+
+def _read_pickled(todo: list[_File], blocks: bool, source_blocks: bool) -> tuple[bytes, list[bytes | str]]:
+    """_read in a worker: the documents pickled by path, once for both the cache and the trip back (the main
+    process pickling them again took a tenth of a cold `kb status`), then each file's packed blocks or why it
+    cannot be read."""
+    found = _read(todo, blocks, False, source_blocks)
+    docs = {read[0].path: read[0] for read in found if not isinstance(read, str)}
+    return pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL), [read if isinstance(read, str) else read[1]
+                                                                  for read in found]
 
 
 def _read(todo: list[_File], blocks: bool, keep: bool, source_blocks: bool = True) -> list[_Read]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import random
 from pathlib import Path
 
@@ -190,8 +191,13 @@ def test_files_read_by_a_process_a_core_are_the_files_read_by_one(tmp_path: Path
     todo.append(("docs/en/gone.md", "en", "gone.md", str(root / "docs/en/gone.md"), True, len(todo)))
     assert threading.active_count() == 1  # else no pool starts, and this compares one process with itself
     for blocks, source_blocks in ((True, True), (False, True), (False, False)):
-        alone = scan_mod._read_all(todo, blocks, 1, source_blocks)
-        assert scan_mod._read_all(todo, blocks, 2, source_blocks) == alone
+        alone, unpickled = scan_mod._read_all(todo, blocks, 1, source_blocks)
+        found, pickled = scan_mod._read_all(todo, blocks, 2, source_blocks)
+        assert found == alone and unpickled is None
+        # The workers' documents come pickled too, by path, as the cache keeps them (without their blocks).
+        assert pickled is not None and len(pickled) > 1
+        assert {path: doc for part in pickled for path, doc in pickle.loads(part).items()} == {
+            doc.path: doc.without_blocks() for doc, _packed in alone[:-1]}  # type: ignore[misc]
         assert alone[-1] == "No such file or directory"
         assert any(doc.parsed for doc, _packed in alone[:-1]) == blocks  # type: ignore[misc]
         packed = {doc.rel for doc, data in alone[:-1] if doc.lang == "en" and data}  # type: ignore[misc]
