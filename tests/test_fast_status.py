@@ -197,15 +197,30 @@ def test_files_read_by_a_process_a_core_are_the_files_read_by_one(tmp_path: Path
         # The workers' documents come pickled too, by path, as the cache keeps them (without their blocks).
         assert pickled is not None and len(pickled) > 1
         assert {path: doc for part in pickled for path, doc in pickle.loads(part).items()} == {
-            doc.path: doc.without_blocks() for doc, _packed in alone[:-1]}  # type: ignore[misc]
+            doc.path: doc.without_blocks() for doc, _packed, _stamp in alone[:-1]}  # type: ignore[misc]
         assert alone[-1] == "No such file or directory"
-        assert any(doc.parsed for doc, _packed in alone[:-1]) == blocks  # type: ignore[misc]
-        packed = {doc.rel for doc, data in alone[:-1] if doc.lang == "en" and data}  # type: ignore[misc]
+        assert any(doc.parsed for doc, _packed, _stamp in alone[:-1]) == blocks  # type: ignore[misc]
+        packed = {doc.rel for doc, data, _stamp in alone[:-1] if doc.lang == "en" and data}  # type: ignore[misc]
         # Without source_blocks, only the sources of stale translations keep their blocks (for their explanations).
         assert packed == ({f"topic-{i}/a{i}.md" for i in range(0, 40, 10)} if not source_blocks
-                          else {doc.rel for doc, _data in alone[:-1] if doc.lang == "en" and doc.readable})  # type: ignore[misc]
+                          else {doc.rel for doc, _data, _stamp in alone[:-1] if doc.lang == "en" and doc.readable})  # type: ignore[misc]
     center = scan_mod.scan(settings, use_cache=False, blocks=False)
     assert center.docs["zh"]["untitled.md"].title == "标题" and not center.docs["zh"]["bad.md"].readable
+
+
+def test_a_cold_scan_stamps_each_file_as_a_warm_one_finds_it(tmp_path: Path) -> None:
+    from kb_tools.cache import CACHE_DIR, ScanCache
+
+    # A cold scan stats no file while walking: each is stamped as it is read, as the walk of a warm scan stats it.
+    files = {"docs/en/a.md": article("A", BODY), "docs/en/b/c.md": article("C", FEES),
+             "docs/zh/a.md": translation("甲", BODY, "0123456789ab")}
+    root = write_kb(tmp_path, files)
+    settings = config.load(root / "mkdocs.yml")
+    cold = scan_mod.scan(settings, blocks=False, source_blocks=False)
+    assert ScanCache(root / CACHE_DIR).stamps == {
+        path: (stat.st_mtime_ns, stat.st_size, path.startswith("docs/en/"))
+        for path in files for stat in [(root / path).stat()]}
+    assert scan_mod.scan(settings, blocks=False, source_blocks=False).docs == cold.docs
 
 
 def test_the_json_report_is_indented_as_json_dumps_indents_it_down_to_each_article(tmp_path: Path,
