@@ -156,17 +156,14 @@ EXPLAIN_COST = 7
 
 def _explain_all(git: Git, center: HelpCenter, missing: list[tuple[str, str]], processes: int | None = None
                  ) -> list[_Explained]:
-    """_explain of each (source rel, hash translated), their history read with one git log and one cat-file;
-    many, by one process a core (processes: how many).
+    """_explain of each (source rel, hash translated), their history read with one git log; many, by one
+    process a core (processes: how many).
 
     A cold `kb status` at 10,000 x 6 explains thousands, each parsing an old version of its source: 1 s in one
     process. The workers are forked with git and the center, so only the (rel, hash) pairs and the explanations
-    travel between processes.
+    travel between processes, and each reads the old versions of its share with a cat-file of its own.
     """
-    paths = [center.source(rel).path for rel, _ in missing]  # type: ignore[union-attr]
-    git.prefetch(paths)
-    # The versions history is likely to compare, the newest few of each source, read at once.
-    git.read_many((commit, path) for path in dict.fromkeys(paths) for commit, _date in git.versions(path)[:3])
+    git.prefetch(center.source(rel).path for rel, _ in missing)  # type: ignore[union-attr]
     processes = processes or workers.count(EXPLAIN_COST * len(missing))
     if processes < 2 or not workers.may_fork():
         return _explain_part(missing, git, center)
@@ -194,6 +191,9 @@ def _explain_part(missing: list[tuple[str, str]], git: Git | None = None, center
         assert _inherited is not None
         git, center = _inherited
     found = []
+    paths = dict.fromkeys(center.source(rel).path for rel, _ in missing)  # type: ignore[union-attr]
+    # The versions history is likely to compare, the newest few of each source, read at once.
+    git.read_many((commit, path) for path in paths for commit, _date in git.versions(path)[:3])
     with git:  # in a worker, ends the cat-file its reads started
         for rel, made_from in missing:
             source = center.source(rel)
