@@ -197,4 +197,6 @@ def read_only(path: Path) -> Path | None:
 
 
 if __name__ == "__main__":  # swap_dir's process: python -m kb_tools.fsutil MOVED TREE SPARE
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(19)  # no one waits for it: the other languages' builds, still running, go first
     _empty_or_delete(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]) if sys.argv[3] else None)
