@@ -251,3 +251,22 @@ def test_a_help_center_with_no_article_finds_nothing_then_finds_its_first(tmp_pa
         (root / "docs/en/withdraw.md").write_text(article(*EN["withdraw.md"]) + "\n", encoding="utf-8")
         search.update(scan(root), "en")
         assert [hit.path for hit in searcher.search("withdrawal")] == ["withdraw.md"]
+
+
+def test_an_index_whose_articles_are_all_written_again_scores_as_a_new_index(tmp_path: Path) -> None:
+    """A new kb (or an edit of every article) writes every article again: the old versions must not keep
+    counting in the statistics scores are made from, or kb search and the site's box rank apart from a new index."""
+    import shutil
+
+    root = copy_sample(tmp_path)
+    queries = ("withdrawal fee", "2FA", "phishing e-mail", "deposit")
+
+    def scores() -> list[list[tuple[str, float]]]:
+        return [[(hit.path, hit.score) for hit in found(root, "en", query)] for query in queries]
+
+    scores()
+    for path in (root / "docs/en").rglob("*.md"):  # every file's bytes change, its words do not
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    written_again = scores()
+    shutil.rmtree(search.index_dir(root, "en"))
+    assert written_again == scores() and all(written_again)
