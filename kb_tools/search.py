@@ -617,9 +617,9 @@ def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: P
             writer = writer or ix.writer()
             writer.delete_by_term("path", rel)
         if writer is not None:
-            # Most articles written again (a new kb whose stamps differ): merged into one segment, so that the
-            # deleted versions no longer count in the statistics scores are made from, as in a new index.
-            writer.commit(optimize=len(updated) + len(removed) > len(stamps) // 2)
+            # Most articles of an index written again (a new kb whose stamps differ): merged into one segment, so
+            # that the deleted versions no longer count in the statistics scores are made from, as in a new index.
+            writer.commit(optimize=bool(stamps) and len(updated) + len(removed) > len(stamps) // 2)
     except BaseException:
         if writer is not None:
             writer.cancel()
