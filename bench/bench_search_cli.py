@@ -41,7 +41,7 @@ from pathlib import Path
 
 from bench_search import generate, percentile, text, vocabulary
 
-from kb_tools import config, search
+from kb_tools import config, freshness, search
 from kb_tools.scan import scan
 
 TARGET_MS = 200.0
@@ -52,7 +52,7 @@ OLD = """
 import json, sys
 from pathlib import Path
 import kb_tools.checks, kb_tools.status, kb_tools.scaffold, rich.progress, rich.table  # the old CLI's imports
-from kb_tools import config, search
+from kb_tools import config, freshness, search
 from kb_tools.scan import scan
 settings = config.load(Path(sys.argv[1]) / "mkdocs.yml")
 search.update(scan(settings), sys.argv[2])
@@ -70,9 +70,13 @@ settings = config.load(Path(sys.argv[1]) / "mkdocs.yml")
 path = search.index_dir(settings.root, sys.argv[2]) / "sources"
 path.unlink()  # a hard link to the original's: write a file of its own
 try:
-    fingerprint = search.sources_fingerprint(settings, sys.argv[2])
+    from kb_tools.freshness import sources_fingerprint
+except ImportError:  # a tree from before kb_tools/freshness.py
+    sources_fingerprint = search.sources_fingerprint
+try:
+    fingerprint = sources_fingerprint(settings, sys.argv[2])
 except TypeError:  # a tree from before fingerprints were per language
-    fingerprint = search.sources_fingerprint(settings)
+    fingerprint = sources_fingerprint(settings)
 path.write_text(fingerprint)
 """
 
@@ -115,7 +119,7 @@ def bench(root: Path, articles: int, lang: str, runs: int, before: Path | None, 
         if translations:
             with_translations(root, lang, translations)
     settings = config.load(root / "mkdocs.yml")
-    if not search.is_fresh(settings, lang):
+    if not freshness.is_fresh(settings, lang):
         search.update(scan(settings), lang)
     rng = random.Random(11)
     asked = [text(rng, vocabulary(lang), rng.choice((1, 2, 3)), " ") for _ in range(runs)]

@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 from urllib.parse import parse_qs
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
-from kb_tools import search
+from kb_tools import freshness, search
 from kb_tools.config import Settings
 from kb_tools.errors import KbError
 
@@ -84,7 +84,7 @@ class App:
 
     def __init__(self, settings: Settings, concurrency: int = WORKERS) -> None:
         self.settings = settings
-        stale = [lang for lang in settings.languages if not search.is_fresh(settings, lang)]
+        stale = [lang for lang in settings.languages if not freshness.is_fresh(settings, lang)]
         if stale:  # scanned only when an index is missing or older than the files it was made from
             from kb_tools.scan import scan
 

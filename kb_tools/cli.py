@@ -388,27 +388,36 @@ def _index(settings: config.Settings, args: argparse.Namespace) -> int:
          arg("--limit", type=int, default=10),
          arg("--json", action="store_true"))
 def _search(settings: config.Settings, args: argparse.Namespace) -> int:
+    from kb_tools import freshness, workers
     from kb_tools.deferred import paused_gc
-
-    with paused_gc():
-        from kb_tools import search
 
     query, limit = args.query, args.limit
     lang = _language(settings, args.lang or settings.source_language)
     if limit < 1:
         raise KbError(f"--limit {limit}: give at least 1")
-    if not search.is_fresh(settings, lang):  # else answer from the index as it is: no scan
+    # Whether the index is fresh (a stat of every file it is made from) is asked in another process while
+    # this one imports Whoosh and asks the index; the answer is used only if the index was fresh.
+    made_from = freshness.made_from(settings.root, lang)
+    fresh = workers.answer_later(lambda: made_from == freshness.sources_fingerprint(settings, lang)) \
+        if made_from else lambda: False
+    failed: Exception | None = None
+    try:
+        with paused_gc():
+            from kb_tools import search
+
+        hits = _ask(settings, lang, query, limit) if made_from else []
+    except Exception as exc:  # an index older than its files may not open: it is made anew below
+        failed, hits = exc, []
+    is_fresh = fresh()
+    if failed is not None and is_fresh:
+        raise failed
+    if not is_fresh:
         print(f"kb: the search index of {lang} is missing or older than the help center's files: "
               "updating it (kb index)", file=sys.stderr)
         from kb_tools.scan import scan
 
         search.update(scan(settings), lang)
-    with paused_gc():
-        searcher = search.Searcher(settings.root, lang, mapped=False)  # one query: not worth mapping the index
-        try:
-            hits = searcher.search(query, limit)
-        finally:
-            searcher.close()
+        hits = _ask(settings, lang, query, limit)
     if args.json:
         print(json.dumps({"query": query, "lang": lang, "results": [h.to_json() for h in hits]}, ensure_ascii=False,
                          indent=2))
@@ -422,6 +431,19 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
     if not hits:
         print("no results")
     return 0
+
+
+def _ask(settings: config.Settings, lang: str, query: str, limit: int) -> list[Any]:
+    """The hits of one query to the index of lang, as it is."""
+    from kb_tools import search
+    from kb_tools.deferred import paused_gc
+
+    with paused_gc():
+        searcher = search.Searcher(settings.root, lang, mapped=False)  # one query: not worth mapping the index
+        try:
+            return list(searcher.search(query, limit))
+        finally:
+            searcher.close()
 
 
 @command("new", "scaffold a source article",

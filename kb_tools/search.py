@@ -17,7 +17,6 @@ import html
 import json
 import logging
 import math
-import os
 import re
 import shutil
 import unicodedata
@@ -29,9 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from kb_tools import deferred, query
 from kb_tools.blocks import short_hash
-from kb_tools.config import Settings
 from kb_tools.errors import KbError
-from kb_tools.layout import Layout, walk_folder
+from kb_tools.freshness import SCHEMA_VERSION, SOURCES, index_dir, read, sources_fingerprint
 
 with deferred.whoosh():  # without the modules it imports for nothing a search does: kb search starts faster
     from whoosh import index
@@ -58,11 +56,8 @@ if TYPE_CHECKING:  # what only kb index needs is imported there: kb search start
 
 log = logging.getLogger(__name__)
 
-INDEX_DIR = ".kb-cache/whoosh"
 RULES = "rules.json"  # in a language's index folder: how its queries are shaped (kb_tools/query.py)
 BRIDGE = "bridge.json"  # and its reader's terms for source terms (kb_tools/bridge.py)
-SOURCES = "sources"  # and the fingerprint of the files it was made from (sources_fingerprint)
-_SCHEMA_VERSION = "2"
 OWN: tuple[str, ...] = ("title", "headings", "body")  # the site's language
 SRC: tuple[str, ...] = ("title_src", "headings_src", "body_src")  # the source language's text of a page shown in it
 Reading = dict[tuple[str, ...], list[tuple[str, float]]]  # field group -> (term, weight) of a query's text
@@ -377,11 +372,6 @@ class IndexReport:
     unchanged: int
 
 
-def index_dir(root: Path, lang: str) -> Path:
-    """Where the index of a language is kept."""
-    return root / INDEX_DIR / lang
-
-
 def plain_text(text: str) -> str:
     """A block's text as a reader reads it: link texts without their targets, no emphasis or heading marks."""
     return _MARKUP.sub(" ", _LINK.sub(r"\1", text))
@@ -441,63 +431,20 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
             report = _update(center, lang, plans, scratch)
             write_atomic(scratch / RULES, rules)
             _bridge(center, lang, scratch, changed=True)
-            write_atomic(scratch / "version", _SCHEMA_VERSION)
+            write_atomic(scratch / "version", SCHEMA_VERSION)
             write_atomic(scratch / SOURCES, sources)
             swap_dir(scratch, folder)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         return report
-    if _read(folder / RULES) != rules:
+    if read(folder / RULES) != rules:
         write_atomic(folder / RULES, rules)
     report = _update(center, lang, plans, folder)
     _bridge(center, lang, folder, changed=bool(report.updated or report.removed))
-    if _read(folder / SOURCES) != sources:
+    if read(folder / SOURCES) != sources:
         write_atomic(folder / SOURCES, sources)
     return report
-
-
-def sources_fingerprint(settings: Settings, lang: str) -> str:
-    """A hash of the name, size and modification time of every file the index of lang is made from.
-
-    The files of lang and of the source language (the index holds nothing of another language's, as
-    build.inputs_hash counts them), locales/ (glossary, categories, memory), search/ (synonyms, stop
-    words), the config file, and git's log of HEAD (stale pages are shown from older versions git
-    keeps). It costs a listing of those folders, not a reading of the files: kb search compares it
-    with the one the index was made from, and scans the help center only when they differ. Names are
-    relative to the root: the same help center reached by another path (--config a/mkdocs.yml from
-    elsewhere) has the same fingerprint.
-    """
-    root, layout = settings.root, Layout(settings)
-    folders = [*layout.folders(settings.source_language), *layout.folders(lang), root / "locales", root / "search",
-               query.DATA]
-    lines = []
-    for folder in dict.fromkeys(folders):
-        name = os.path.relpath(folder, root)
-        for entry, rel in walk_folder(folder):
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            lines.append(f"{name}/{rel}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    for path in (settings.config_file, root / ".git" / "logs" / "HEAD"):
-        if path is not None:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            lines.append(f"{os.path.relpath(path, root)}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    lines.sort()
-    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def is_fresh(settings: Settings, lang: str) -> bool:
-    """Whether the index of lang exists and was made from the files as they are now (sources_fingerprint)."""
-    folder = index_dir(settings.root, lang)
-    made_from = _read(folder / SOURCES)
-    if not made_from or _read(folder / "version") != _SCHEMA_VERSION:
-        return False
-    return made_from == sources_fingerprint(settings, lang)
 
 
 def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
@@ -524,23 +471,22 @@ def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
     write_atomic(path, json.dumps(words, ensure_ascii=False))
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
 def _usable(folder: Path, wanted: Schema) -> bool:
-    """Whether folder holds an index of this schema and version, to update in place."""
+    """Whether folder holds an index of this schema and version, whole (every segment's file opens), to update
+    in place: else it is made anew."""
     try:
-        if (folder / "version").read_text() != _SCHEMA_VERSION or not index.exists_in(str(folder)):
+        if (folder / "version").read_text() != SCHEMA_VERSION or not index.exists_in(str(folder)):
             return False
         ix = index.open_dir(str(folder))
     except (OSError, index.IndexError):
         return False
     try:
-        return bool(ix.schema == wanted)
+        if ix.schema != wanted:
+            return False
+        ix.reader().close()
+        return True
+    except OSError:
+        return False
     finally:
         ix.close()
 

@@ -30,7 +30,7 @@ import whoosh
 from whoosh import index
 from whoosh.analysis import Analyzer, StopFilter
 
-from kb_tools import i18n, query, reader, search
+from kb_tools import freshness, i18n, query, reader, search
 from kb_tools.blocks import CJK, slugify
 from kb_tools.cache import CACHE_DIR, Memo
 from kb_tools.edition import Edition
@@ -71,7 +71,7 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
     (out / "d").mkdir()
     documents = {rel: (stamp, fields) for rel, stamp, fields in search.documents(center, lang, plans)}
     ids = {rel: number for number, rel in enumerate(sorted(documents))}
-    folder = search.index_dir(center.settings.root, lang)
+    folder = freshness.index_dir(center.settings.root, lang)
     names = {other: i18n.language_name(other, lang) for other in center.settings.languages}
     strings = {key: edition.gettext(text) for key, text in STRINGS.items()}
     ix = index.open_dir(str(folder))

@@ -35,3 +35,22 @@ def pool(workers: int, initializer: Callable[..., None] | None = None, initargs:
     """Forked worker processes: each starts as a copy of this one, and initargs reach it unpickled."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=initializer, initargs=initargs)
+
+
+def answer_later(question: Callable[[], bool]) -> Callable[[], bool]:
+    """question() asked in a forked process while this one goes on; the function returned waits for the answer.
+
+    A question that fails in the child is answered False. Where this process may not fork, it is asked here
+    and now. Call the function returned once: it reaps the child.
+    """
+    if not hasattr(os, "fork") or not may_fork():
+        answer = question()
+        return lambda: answer
+    pid = os.fork()
+    if pid == 0:  # the child: its answer is its exit code; nothing of the parent's (buffers, atexit) is run
+        code = 1
+        try:
+            code = 0 if question() else 1
+        finally:
+            os._exit(code)
+    return lambda: os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import article, hash_of, translation, write_kb
 
-from kb_tools import api, config, search
+from kb_tools import api, config, freshness, search
 
 JSON = "application/json; charset=utf-8"
 Serve = Callable[..., int]
@@ -188,7 +188,7 @@ def test_a_broken_index_gives_a_json_500_not_a_text_page(center: Path, tmp_path:
     shutil.copytree(center, root, ignore=shutil.ignore_patterns(".kb-cache"))
     broken = api.App(config.load(root / "mkdocs.yml"))
     try:
-        shutil.rmtree(search.index_dir(root, "en"))
+        shutil.rmtree(freshness.index_dir(root, "en"))
         server = api.make_server(broken, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_PARTS, build_site, copy_sample
 
-from kb_tools import build
+from kb_tools import build, freshness
 
 LANGS = ("en", "zh")  # the source and a translated language: stale notices, fallbacks, translated UI
 ARTICLE = "security/anti-phishing-code.md"  # reviewed in zh: a body edit makes the zh page stale
@@ -259,7 +259,7 @@ def test_the_browser_index_reads_from_the_index_the_counts_analysing_each_articl
     compared = 0
     for lang in center.settings.languages:
         documents = {rel: fields for rel, _stamp, fields in search.documents(center, lang, reader.plan(center, lang))}
-        ix = index.open_dir(str(search.index_dir(center.settings.root, lang)))
+        ix = index.open_dir(str(freshness.index_dir(center.settings.root, lang)))
         with ix.searcher() as searcher:
             numbers = {searcher.stored_fields(number)["path"]: number for number in searcher.reader().all_doc_ids()}
             for fields in webindex.SPACES.values():

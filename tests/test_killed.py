@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import REPO, article, copy_sample, translation, write_kb
 
-from kb_tools import search
+from kb_tools import freshness, search
 
 HANG_GUARD = 300  # seconds: a run that takes longer than this is stuck, not slow
 
@@ -127,7 +127,7 @@ def test_a_killed_review_leaves_the_previous_review_site(tmp_path: Path) -> None
 def test_a_killed_index_update_leaves_the_previous_index_searchable(tmp_path: Path) -> None:
     root = big_help_center(tmp_path)
     assert kb(root, "index", "--lang", "en").returncode == 0
-    folder = search.index_dir(root, "en")
+    folder = freshness.index_dir(root, "en")
     written = {p.name for p in folder.iterdir()}
     for n in range(200):  # every article changes: the update rewrites them all
         page = root / "docs" / "en" / "topic" / f"article-{n}.md"
@@ -149,9 +149,9 @@ def test_a_killed_index_update_leaves_the_previous_index_searchable(tmp_path: Pa
 
 def test_a_killed_first_index_leaves_no_broken_index(tmp_path: Path) -> None:
     root = big_help_center(tmp_path)
-    index_root = search.index_dir(root, "en").parent
+    index_root = freshness.index_dir(root, "en").parent
     kill_when(root, lambda: any(count_files(p) for p in index_root.glob(".en.kb-tmp-*")), "index", "--lang", "en")
-    assert not search.index_dir(root, "en").exists()
+    assert not freshness.index_dir(root, "en").exists()
 
     result = kb(root, "search", "withdrawal fees", "--lang", "en", "--json")
     assert result.returncode == 0, result.stderr

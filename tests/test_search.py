@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -15,7 +17,7 @@ from wsgiref.simple_server import make_server
 import pytest
 from conftest import RunKb, article, copy_sample, hash_of, scan, translation, write_kb
 
-from kb_tools import api, config, golden, search
+from kb_tools import api, config, freshness, golden, search
 
 EN = {
     "withdraw.md": ("Withdrawal times", "Most withdrawals arrive within 30 minutes.\n\nCheck the withdrawal address."),
@@ -101,22 +103,44 @@ def test_kb_search_answers_from_a_fresh_index_and_updates_a_stale_one_saying_so(
                                                                                 run_kb: RunKb) -> None:
     run_kb(center, "index")
     settings = config.load(center / "mkdocs.yml")
-    assert search.is_fresh(settings, "zh")
+    assert freshness.is_fresh(settings, "zh")
     code, out, err = run_kb(center, "search", "提币", "--lang", "zh", "--json")
     assert code == 0 and err == "" and json.loads(out)["results"][0]["path"] == "withdraw.md"
     path = center / "docs/zh/address.md"
     path.write_text(path.read_text().replace("测试后再提币。", "先小额测试，再提币。"))
-    assert not search.is_fresh(settings, "zh")
+    assert not freshness.is_fresh(settings, "zh")
     code, out, err = run_kb(center, "search", "小额测试", "--lang", "zh", "--json")
     assert err == ("kb: the search index of zh is missing or older than the help center's files: "
                    "updating it (kb index)\n")
-    assert json.loads(out)["results"][0]["path"] == "address.md" and search.is_fresh(settings, "zh")
+    assert json.loads(out)["results"][0]["path"] == "address.md" and freshness.is_fresh(settings, "zh")
     (center / "search/synonyms/zh.txt").write_text("提币, 提现, 出金\n", encoding="utf-8")
-    assert not search.is_fresh(settings, "zh")  # the rules are made from search/ too
+    assert not freshness.is_fresh(settings, "zh")  # the rules are made from search/ too
     (center / "docs/zh/address.md").unlink()
     run_kb(center, "index")
     code, out, err = run_kb(center, "search", "小额测试", "--lang", "zh", "--json")
     assert err == "" and "address.md" not in out
+
+
+def test_kb_search_as_a_command_answers_from_the_edited_files_even_when_the_stale_index_does_not_open(
+        center: Path, run_kb: RunKb) -> None:
+    # A kb process asks whether the index is fresh in a forked process while it searches the index.
+    def kb_search(text: str) -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-m", "kb_tools.cli", "--config", str(center / "mkdocs.yml"), "search",
+                               text, "--lang", "zh", "--json"], capture_output=True, text=True, check=True)
+        return top_path(done.stdout), done.stderr
+
+    run_kb(center, "index")
+    assert kb_search("提币") == ("withdraw.md", "")
+    path = center / "docs/zh/address.md"
+    path.write_text(path.read_text().replace("测试后再提币。", "先小额测试，再提币。"))  # in place
+    assert kb_search("小额测试") == ("address.md", "kb: the search index of zh is missing or older than the help "
+                                               "center's files: updating it (kb index)\n")
+    assert kb_search("小额测试") == ("address.md", "")
+    for segment in freshness.index_dir(center, "zh").glob("*.seg"):
+        segment.unlink()
+    path.write_text(path.read_text().replace("先小额测试", "先做小额测试"))
+    found, err = kb_search("小额测试")
+    assert found == "address.md" and err.startswith("kb: the search index of zh is missing or older")
 
 
 def test_an_index_is_older_after_an_edit_of_its_language_or_the_source_not_of_another_language(
@@ -125,14 +149,14 @@ def test_an_index_is_older_after_an_edit_of_its_language_or_the_source_not_of_an
     settings = config.load(center / "mkdocs.yml")
     path = center / "docs/ja/withdraw.md"
     path.write_text(path.read_text().replace("着金します", "入金されます"))  # in place: its folder is unchanged
-    assert search.is_fresh(settings, "zh") and not search.is_fresh(settings, "ja")
+    assert freshness.is_fresh(settings, "zh") and not freshness.is_fresh(settings, "ja")
     code, out, err = run_kb(center, "search", "入金", "--lang", "zh", "--json")
     assert code == 0 and err == ""  # zh's index holds nothing of ja's files: answered as it is
     code, out, err = run_kb(center, "search", "入金", "--lang", "ja", "--json")
     assert err.startswith("kb: the search index of ja is missing or older") and top_path(out) == "withdraw.md"
     source = center / "docs/en/security.md"
     source.write_text(source.read_text().replace("your account", "your Nimbus account"))
-    assert not search.is_fresh(settings, "zh") and not search.is_fresh(settings, "ja")
+    assert not freshness.is_fresh(settings, "zh") and not freshness.is_fresh(settings, "ja")
     code, out, err = run_kb(center, "search", "nimbus", "--lang", "ko", "--json")
     assert err.startswith("kb: the search index of ko is missing or older") and top_path(out) == "security.md"
 
