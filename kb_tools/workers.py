@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where a pool is made: kb search forks without them (multiprocessing costs 10 ms)
+    from concurrent.futures import ProcessPoolExecutor
 
 # Work is counted in units of about 70 µs (reading one file for its front matter); below this much one
 # process works. At 10,000 x 6 on 2 idle cores a cold scan took 7.2-7.7 s in one process and 4.4-4.6 s in
@@ -18,7 +20,8 @@ PARALLEL_FROM = 5000
 def may_fork() -> bool:
     """Whether this process may start workers: not with threads (a fork copies no thread, and a lock another
     one held stays held), nor from a worker (kb build's languages already take a core each)."""
-    return threading.active_count() == 1 and multiprocessing.parent_process() is None
+    multiprocessing = sys.modules.get("multiprocessing")  # a worker's parent imported it to start the worker
+    return threading.active_count() == 1 and (multiprocessing is None or multiprocessing.parent_process() is None)
 
 
 def count(cost: int) -> int:
@@ -33,6 +36,9 @@ def count(cost: int) -> int:
 def pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
          ) -> ProcessPoolExecutor:
     """Forked worker processes: each starts as a copy of this one, and initargs reach it unpickled."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=initializer, initargs=initargs)
 
