@@ -119,3 +119,11 @@ def test_the_build_publishes_every_other_page_and_nothing_bad(tmp_path: Path) ->
     # A source that cannot be read is left out of every language, with its reason.
     assert "docs/en/bad.md:5: invalid UTF-8 at byte 23: save the file as UTF-8 (left out of the zh site)" \
         in result.stdout
+
+
+def test_a_fifo_named_like_an_article_is_reported_not_waited_on(tmp_path: Path) -> None:
+    root = help_center(tmp_path / "kb", {}, {})
+    os.mkfifo(root / "docs/en/pipe.md")  # an open of it for reading would wait for a writer
+    assert_reported(root, ["docs/en/pipe.md:1: cannot be read (not a regular file)"])
+    result = kb(root, "build", timeout=BUILD_GUARD)
+    assert result.returncode == 0 and "pipe" not in {p.name for p in (root / "site/en").iterdir()}, result.stderr
