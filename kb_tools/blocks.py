@@ -82,10 +82,26 @@ def _cjk_gap() -> re.Pattern[str]:
 
 def slugify(text: str) -> str:
     """The anchor Python-Markdown's toc extension gives a heading (its default slugify)."""
-    text = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
-    return re.sub(r"[-\s]+", "-", text)
+    # Each step only where it can change the text: a stale entry's explanation reads an old version's
+    # headings, and these took a third of it.
+    if "[" in text:
+        text = _LINK.sub(r"\1", text)
+    if "_" in text:  # as Python-Markdown reads _ (its "smart" emphasis): marks around words, not inside one
+        text = _UNDERSCORES.sub(r"\2", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = _NOT_SLUG.sub("", text).strip().lower()
+    return _SLUG_GAPS.sub("-", text)
+
+
+# What the rendered heading does not show: a link's target, and _ or __ around words. The rest of
+# Markdown's marks (` *) are no word characters: the next step drops them.
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# An opening _ or __ (no word character before, none of space after), words with _ only inside them, the
+# closing one: the innermost pair, as Python-Markdown pairs them.
+_UNDERSCORES = re.compile(r"(?<!\w)(__?)(?=[^\s_])((?:[^_]|(?<=\w)_(?=\w))+?)(?<=[^\s_])\1(?!\w)")
+_NOT_SLUG = re.compile(r"[^\w\s-]")
+_SLUG_GAPS = re.compile(r"[-\s]+")
 
 
 def item_content(block: Block) -> str:
@@ -122,8 +138,8 @@ def _read(body: str, shift: int) -> tuple[Block, ...]:
         if block.kind == "heading" and not block.explicit_anchor:
             count = seen.get(block.anchor, 0)
             seen[block.anchor] = count + 1
-            if count:  # toc's rule for repeated headings: slug_1, slug_2...
-                block = block._replace(anchor=f"{block.anchor}_{count}")
+            if count or not block.anchor:  # toc's rule: slug_1, slug_2... when repeated; _1, _2... for no slug
+                block = block._replace(anchor=f"{block.anchor}_{count + (not block.anchor)}")
         result.append(block)
     return tuple(result)
 

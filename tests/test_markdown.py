@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
 import textwrap
 from pathlib import Path
 
+import markdown
 import pytest
 from conftest import REPO, article, commit_all, scan, write_kb
 from mt_server import API_KEY, MTServer, fake_translation
@@ -115,6 +118,19 @@ def test_heading_anchors_explicit_slugged_and_repeated() -> None:
         (9, 2, "Limits", "limits", False),
         (11, 2, "Limits", "limits_1", False),
     ]
+
+
+def test_heading_anchors_are_the_ids_python_markdown_gives_them() -> None:
+    # Links to a heading (and kb check's anchors) use these: snake_case words, _emphasis_, code, links,
+    # accents, and headings with no slug at all (Chinese, punctuation), repeated or not.
+    words = ["Fees", "limits", "**bold**", "*it*", "`code`", "[link](x.md)", "Café", "naïve", "提币", "2FA",
+             "e-mail", "A_B", "x!", "?", "ﬁle", "_em_", "__strong__", "snake_case", "`a_b`", "[a_b](c_d.md)",
+             "_x y_", "5 * 3", "_snake_case_"]
+    rng = random.Random(7)
+    for _ in range(1500):
+        body = "".join(f"## {' '.join(rng.choices(words, k=rng.randint(1, 4)))}\n\n" for _ in range(rng.randint(1, 3)))
+        ids = re.findall(r'id="([^"]*)"', markdown.markdown(body, extensions=["toc"]))
+        assert [b.anchor for b in split_blocks(body) if b.kind == "heading"] == ids, body
 
 
 def test_setext_headings_span_their_underline() -> None:
