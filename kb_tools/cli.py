@@ -183,7 +183,8 @@ def _report_status(settings: config.Settings, args: argparse.Namespace) -> int:
         from kb_tools import review
 
         data = status.report_json(center, report, review.dashboard(center, report))
-        out.print_json(json.dumps(data, ensure_ascii=False)) if out.is_terminal else print(status.json_text(data))
+        # Asked of stdout, not of rich's console: printed to a file or a pipe, kb status starts without rich.
+        out.print_json(json.dumps(data, ensure_ascii=False)) if sys.stdout.isatty() else print(status.json_text(data))
     else:
         _print_status(report, args.all, _console(args.color))
         for problem in center.problems:  # files that are no article of any language: symlink loops and the like

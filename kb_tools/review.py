@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from kb_tools import align, qa
@@ -235,6 +234,8 @@ def _write(center: HelpCenter, out: Path, languages: tuple[str, ...], today: dt.
     report = explain_stale(center, compute(center, langs))
     glossary, _ = glossary_mod.load(center.settings.root)
     dates = last_changed(center.settings.root, *Layout(center.settings).every_folder())
+    from jinja2 import Environment, PackageLoader, select_autoescape  # here: kb status (dashboard) needs none of it
+
     env = Environment(loader=PackageLoader("kb_tools", "templates/review"), autoescape=select_autoescape())
     env.globals.update(diff=word_diff_html, language_name=language_name, show=show, href=page_href, kinds=KINDS,
                        label=lambda k: LABELS.get(k, k), kind=kind,
