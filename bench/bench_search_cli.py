@@ -52,7 +52,7 @@ OLD = """
 import json, sys
 from pathlib import Path
 import kb_tools.checks, kb_tools.status, kb_tools.scaffold, rich.progress, rich.table  # the old CLI's imports
-from kb_tools import config, freshness, search
+from kb_tools import config, search
 from kb_tools.scan import scan
 settings = config.load(Path(sys.argv[1]) / "mkdocs.yml")
 search.update(scan(settings), sys.argv[2])

@@ -72,6 +72,7 @@ def is_fresh(settings: Settings, lang: str) -> bool:
 
 
 def read(path: Path) -> str:
+    """A file's text; "" when it cannot be read."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError:

@@ -358,6 +358,8 @@ def _read(todo: list[_File], blocks: bool, keep: bool, source_blocks: bool = Tru
 
 
 PROBES = 16  # files, spread over those to read, whose first page tells whether they are in the page cache
+# Bytes as they are (O_BINARY: Windows), and an open that does not wait (O_NONBLOCK: a FIFO's waits for a writer).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _contents(files: list[str]) -> Iterator[tuple[bytes, tuple[int, int]] | str]:
@@ -379,7 +381,7 @@ def _uncached(file: str) -> bool:
     if not hasattr(os, "RWF_NOWAIT"):  # Linux only
         return True
     try:
-        handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+        handle = os.open(file, _OPEN_FLAGS)
     except OSError:
         return False  # the reading says why
     try:
@@ -392,10 +394,10 @@ def _uncached(file: str) -> bool:
 
 
 def _content(file: str) -> tuple[bytes, tuple[int, int]] | str:
-    """A file's bytes and its (modification time, size) when read, or why it cannot be read. Opened without
-    blocking: a FIFO named like an article is not read (an open of it would wait for a writer)."""
+    """A file's bytes and its (modification time, size) when read, or why it cannot be read (a FIFO named like
+    an article is not read)."""
     try:
-        handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+        handle = os.open(file, _OPEN_FLAGS)
     except OSError as exc:
         return exc.strerror or str(exc)
     try:
@@ -427,7 +429,7 @@ def _prefetch(files: list[str]) -> None:
         return
     for file in files:
         try:
-            handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block an open without O_NONBLOCK
+            handle = os.open(file, _OPEN_FLAGS)
         except OSError:
             continue  # the reading says why
         try:
