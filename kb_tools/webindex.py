@@ -31,7 +31,7 @@ from whoosh import index
 from whoosh.analysis import Analyzer, StopFilter
 
 from kb_tools import freshness, i18n, query, reader, search
-from kb_tools.blocks import CJK, slugify
+from kb_tools.blocks import CJK
 from kb_tools.cache import CACHE_DIR, Memo
 from kb_tools.edition import Edition
 from kb_tools.fsutil import hard_link
@@ -286,7 +286,7 @@ def _document(edition: Edition, rel: str) -> dict[str, Any]:
     sections: list[list[str]] = [["", ""]]
     for block in doc.blocks:
         if block.kind == "heading":
-            sections.append([next(anchors) or slugify(block.text), ""])
+            sections.append([next(anchors), ""])  # every heading has one: Python-Markdown's id (_1 where no slug)
         elif block.kind != "code":
             sections[-1][1] += " " + search.plain_text(block.text)
     kept, size = [], 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 import shutil
@@ -214,3 +216,21 @@ def test_articles_show_related_articles_in_the_readers_language(built_sample: Pa
         assert (page_dir / href / "index.html").resolve().exists(), href  # a page of the zh site
         assert not href.endswith("security/enable-2fa/")  # not the article itself
     assert any(re.search(r"[\u4e00-\u9fff]", title) for _, title in links)  # titles in Chinese
+
+
+def test_a_search_result_section_opens_its_own_heading_in_chinese(tmp_path: Path, run_kb: RunKb) -> None:
+    # Headings that do not line up with the source's get no source anchors: each links by the id
+    # Python-Markdown gives a heading with no slug (_1, _2, _3), and the browser index must use those.
+    source = article("Fees", "## Deposits\n\nFree.\n\n## Withdrawals\n\nBy network.\n")
+    root = write_kb(tmp_path, {"docs/en/fees.md": source}, languages=("en", "zh"))
+    body = "## 充值\n\n免费。\n\n## 提币\n\n按网络收费。\n\n## 限额\n\n每日十万。\n"
+    write_kb(root, {"docs/zh/fees.md": translation("费用", body, hash_of(root, "fees.md"))}, languages=("en", "zh"))
+    assert run_kb(root, "build", "--lang", "zh").code == 0
+    page = (root / "site/zh/fees/index.html").read_text(encoding="utf-8")
+    ids = dict(re.findall(r'<h2 id="([^"]+)">([^<]+)<', page))
+    assert ids == {"_1": "充值", "_2": "提币", "_3": "限额"}
+    document = next(json.loads(gzip.decompress(path.read_bytes()))
+                    for path in (root / "site/zh/kb-search/d").glob("*.json.gz"))
+    sections = {anchor: text for anchor, text in document["x"]}
+    assert {anchor: ids[anchor] for anchor in sections if anchor} == {"_1": "充值", "_2": "提币", "_3": "限额"}
+    assert "每日十万" in sections["_3"]
