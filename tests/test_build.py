@@ -222,9 +222,11 @@ def test_a_search_result_section_opens_its_own_heading_in_chinese(tmp_path: Path
     # Headings that do not line up with the source's get no source anchors: each links by the id
     # Python-Markdown gives a heading with no slug (_1, _2, _3), and the browser index must use those.
     source = article("Fees", "## Deposits\n\nFree.\n\n## Withdrawals\n\nBy network.\n")
-    root = write_kb(tmp_path, {"docs/en/fees.md": source}, languages=("en", "zh"))
+    material = "theme: material\n"  # ProperDocs has no built-in theme
+    root = write_kb(tmp_path, {"docs/en/fees.md": source}, languages=("en", "zh"), extra=material)
     body = "## 充值\n\n免费。\n\n## 提币\n\n按网络收费。\n\n## 限额\n\n每日十万。\n"
-    write_kb(root, {"docs/zh/fees.md": translation("费用", body, hash_of(root, "fees.md"))}, languages=("en", "zh"))
+    write_kb(root, {"docs/zh/fees.md": translation("费用", body, hash_of(root, "fees.md"))},
+             languages=("en", "zh"), extra=material)
     assert run_kb(root, "build", "--lang", "zh").code == 0
     page = (root / "site/zh/fees/index.html").read_text(encoding="utf-8")
     ids = dict(re.findall(r'<h2 id="([^"]+)">([^<]+)<', page))
