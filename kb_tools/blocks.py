@@ -119,22 +119,29 @@ def split_blocks(body: str, first_line: int = 1) -> list[Block]:
     return list(_read(body, first_line - 1))
 
 
-def keys(body: str) -> list[str]:
-    """The keys of split_blocks(body)'s blocks, without making the blocks: all a source's hash needs.
+def read_keys(body: str) -> tuple[list[str], Callable[[int], list[Block]]]:
+    """The keys of split_blocks(body)'s blocks, without making the blocks: all a source's hash needs;
+    and a function that makes the blocks from the same reading, given the body's first line.
 
     Most of the time a source's reading took went into its blocks (their anchors, the tuples), and a
-    cold `kb status` reads every source for its hash.
+    cold `kb status` reads every source for its hash; the blocks of a source found stale come after.
     """
     lines = body.split("\n")
-    quick = _quick(lines, 0, _key) if "\t" not in body and "\r" not in body and "\0" not in body else None
-    return quick if quick is not None else [block.key for block in _parsed(body, lines, 0)]
+    drafts = _quick(lines, 0, _draft) if "\t" not in body and "\r" not in body and "\0" not in body else None
+    if drafts is None:
+        return [block.key for block in _read(body, 0)], functools.partial(split_blocks, body)
+    return [draft[3] for draft in drafts], functools.partial(_from_drafts, drafts)
 
 
 @functools.lru_cache(maxsize=2048)  # a build reads a translation twice (scan, localize), kb serve on each rebuild
 def _read(body: str, shift: int) -> tuple[Block, ...]:
+    return _with_unique_anchors(_blocks(body, shift))
+
+
+def _with_unique_anchors(blocks: list[Block]) -> tuple[Block, ...]:
     seen: dict[str, int] = {}
     result = []
-    for block in _blocks(body, shift):
+    for block in blocks:
         if block.kind == "heading" and not block.explicit_anchor:
             count = seen.get(block.anchor, 0)
             seen[block.anchor] = count + 1
@@ -148,12 +155,24 @@ def _make(kind: str, start: int, end: int, text: str, norm: str, **extra: object
     return Block(kind, start, text, short_hash(f"{kind}\0{norm}"), end=end, **extra)  # type: ignore[arg-type]
 
 
-def _key(kind: str, start: int, end: int, text: str, norm: str, **extra: object) -> str:
-    """_make's block's key, without the block (for keys())."""
-    return short_hash(f"{kind}\0{norm}")
+_Draft = tuple[str, int, str, str, int, dict[str, Any]]  # kind, line, text, key, end, extra: a Block to be
 
 
-_Make = Callable[..., Any]  # _make, or _key: what _quick makes of each block
+def _draft(kind: str, start: int, end: int, text: str, norm: str, **extra: object) -> _Draft:
+    """_make's block, its key computed and the rest kept for _from_drafts (read_keys)."""
+    return kind, start, text, short_hash(f"{kind}\0{norm}"), end, extra
+
+
+def _from_drafts(drafts: list[_Draft], first_line: int) -> list[Block]:
+    """The blocks _quick's drafts stand for, the body's line 1 numbered first_line: split_blocks's result."""
+    shift = first_line - 1
+    made = [_heading(extra["level"], text, line + shift, end + shift) if kind == "heading"
+            else Block(kind, line + shift, text, key, end=end + shift, **extra)
+            for kind, line, text, key, end, extra in drafts]
+    return list(_with_unique_anchors(made))
+
+
+_Make = Callable[..., Any]  # _make, or _draft: what _quick makes of each block
 
 
 def _blocks(body: str, shift: int = 0) -> list[Block]:
@@ -233,7 +252,7 @@ def _plain(line: str) -> bool:
 def _quick(lines: list[str], shift: int, make: _Make = _make) -> list[Any] | None:
     """The blocks of lines as markdown-it reads them, when every line is of a kind read here; else None.
 
-    make: _make for blocks, _key for their keys alone.
+    make: _make for blocks, _draft for their keys and the rest of each block for later.
     """
     blocks: list[Any] = []
     count, i = len(lines), 0
@@ -410,8 +429,8 @@ def _paragraph(kind: str, line: int, lines: list[str], make: _Make = _make) -> A
 
 
 def _heading(level: int, title: str, line: int, end: int, make: _Make = _make) -> Any:
-    if make is _key:  # the anchor is not part of the key
-        return _key("heading", line, end, title, f"{level}\0{normalize_text(title)}")
+    if make is _draft:  # the anchor is not part of the key: made with the block, if it is (_from_drafts)
+        return _draft("heading", line, end, title, f"{level}\0{normalize_text(title)}", level=level)
     explicit = _HEADING_ID.search(title)
     text = title[: explicit.start()] if explicit else title
     anchor = explicit.group(1) if explicit else slugify(text)

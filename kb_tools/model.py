@@ -127,5 +127,5 @@ def source_hash(title: str, description: str, blocks: tuple[Block, ...] | list[B
 
 
 def hash_of_keys(title: str, description: str, keys: list[str]) -> str:
-    """source_hash, given the keys of the body's blocks alone (blocks.keys)."""
+    """source_hash, given the keys of the body's blocks alone (blocks.read_keys)."""
     return short_hash("\n".join([normalize_text(title), normalize_text(description), *keys]))

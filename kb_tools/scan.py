@@ -11,34 +11,36 @@ import logging
 import os
 import pickle
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, cast
 
 from kb_tools import editorial, frontmatter
-from kb_tools.blocks import keys, pack, split_blocks, unpack
+from kb_tools.blocks import pack, read_keys, split_blocks, unpack
 from kb_tools.cache import CACHE_DIR, ScanCache, Stamp
 from kb_tools.config import Settings
 from kb_tools.deferred import paused_gc
 from kb_tools.errors import Problem
 from kb_tools.layout import Layout
 from kb_tools.model import Document, HelpCenter, TranslationInfo, TranslationStatus, hash_of_keys, source_hash
-from kb_tools.workers import count, may_fork, pool
+from kb_tools.workers import chunk_size, count, may_fork, pool
 
 log = logging.getLogger(__name__)
 
 __all__ = ["CACHE_DIR", "content_hash", "read_document", "scan"]
 
 
-def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, blocks: bool = True) -> Document:
+def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, blocks: bool = True,
+                  made_from: Collection[str] = ()) -> Document:
     """Parse one file's bytes; any fault becomes a problem of the document, never an exception.
 
     blocks=False leaves the body unparsed when the front matter has a title: a translation's status
-    needs none of it, and a source's hash only its blocks' keys (blocks.keys reads them without
+    needs none of it, and a source's hash only its blocks' keys (blocks.read_keys reads them without
     making the blocks); Markdown parsing is most of the time a cold `kb status` takes. A file titled
-    by its # heading is always parsed.
+    by its # heading is always parsed, and a source whose hash is not one of made_from (the hashes its
+    translations were made from) too: a stale translation's explanation compares its blocks.
     """
 
     def invalid(line: int, message: str, fix: str) -> Document:
@@ -84,9 +86,13 @@ def read_document(path: str, lang: str, rel: str, data: bytes, is_source: bool, 
     description = meta.get("description") if isinstance(meta.get("description"), str) else None
     tags = meta.get("tags")
     digest = ""
-    if is_source and readable:
-        digest = source_hash(str(title), description or "", parsed) if parsed is not None \
-            else hash_of_keys(str(title), description or "", keys(split.body))
+    if is_source and readable and parsed is not None:
+        digest = source_hash(str(title), description or "", parsed)
+    elif is_source and readable:
+        body_keys, make_blocks = read_keys(split.body)
+        digest = hash_of_keys(str(title), description or "", body_keys)
+        if any(made != digest for made in made_from):
+            parsed = tuple(make_blocks(split.body_line))  # from the same reading
     return Document(
         path, lang, rel, readable, str(title), description,
         tuple(tags) if isinstance(tags, list) and all(isinstance(t, str) for t in tags) else (),
@@ -289,11 +295,13 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, sourc
         return _in_order(order, _read(items, blocks, blocks, source_blocks)), None
     chunks: list[list[_File]] = []
     chunk: list[_File] = []
-    cost, size = 0, sum(costs) / (workers * 4)  # a few a worker: none waits long for another
+    left = total = sum(costs)
+    cost, size = 0, chunk_size(total, total, workers)
     for item, item_cost in zip(items, costs, strict=True):
         if cost >= size and (not grouped or item[2] != chunk[-1][2]):  # an article's files in one chunk
             chunks.append(chunk)
-            chunk, cost = [], 0
+            left -= cost
+            chunk, cost, size = [], 0, chunk_size(left, total, workers)
         chunk.append(item)
         cost += item_cost
     chunks += [chunk] if chunk else []
@@ -343,13 +351,11 @@ def _read(todo: list[_File], blocks: bool, keep: bool, source_blocks: bool = Tru
             found.append(content)
             continue
         data, stamp = content
-        doc = read_document(path, lang, rel, data, is_source, blocks or (is_source and source_blocks))
         if rel != article:
             article, made_from = rel, set()
+        doc = read_document(path, lang, rel, data, is_source, blocks or (is_source and source_blocks), made_from)
         if doc.translation is not None:
             made_from.add(doc.translation.source_hash)
-        elif is_source and doc.parsed is None and doc.source_hash and made_from - {doc.source_hash}:
-            doc = read_document(path, lang, rel, data, is_source)  # a translation is stale: its explanation needs these
         if doc.parsed is None:
             found.append((doc, b"", stamp))
         else:

@@ -167,11 +167,13 @@ def _explain_all(git: Git, center: HelpCenter, missing: list[tuple[str, str]], p
     processes = processes or workers.count(EXPLAIN_COST * len(missing))
     if processes < 2 or not workers.may_fork():
         return _explain_part(missing, git, center)
-    size = -(-len(missing) // (processes * 4))  # a few chunks a worker: none waits long for another
+    chunks, at = [], 0
+    while at < len(missing):
+        size = max(1, round(workers.chunk_size(len(missing) - at, len(missing), processes)))
+        chunks.append(missing[at:at + size])
+        at += size
     with workers.pool(processes, _forked, (git, center)) as pool:
-        return [explained for part in pool.map(_explain_part, [missing[at:at + size]
-                                                               for at in range(0, len(missing), size)])
-                for explained in part]
+        return [explained for part in pool.map(_explain_part, chunks) for explained in part]
 
 
 _inherited: tuple[Git, HelpCenter] | None = None  # in a worker of _explain_all: the git and center it was forked with

@@ -33,6 +33,13 @@ def count(cost: int) -> int:
     return max(1, min(cores, cost // PARALLEL_FROM))
 
 
+def chunk_size(left: float, total: float, workers: int) -> float:
+    """How much of the work left the next chunk takes: half a worker's share, so chunks shrink as the work
+    runs out and the workers end together (with equal chunks, one waited a chunk's time for the other at the
+    end of a cold kb status); at least a 32nd of a worker's share of the whole, each chunk being a trip."""
+    return max(left / (workers * 2), total / (workers * 32))
+
+
 def pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
          ) -> ProcessPoolExecutor:
     """Forked worker processes: each starts as a copy of this one, and initargs reach it unpickled."""

@@ -326,7 +326,9 @@ def test_a_source_read_for_its_hash_alone_has_the_hash_its_blocks_give() -> None
         lines = [line for _ in range(rng.randint(1, 6)) for line in _markdown_block(rng) + [""] * rng.randint(0, 1)]
         bodies.append("\n".join(lines) + "\n")
     for body in bodies:
-        assert blocks.keys(body) == [block.key for block in blocks.split_blocks(body, 5)], body
+        keys, make_blocks = blocks.read_keys(body)
+        assert keys == [block.key for block in blocks.split_blocks(body, 5)], body
+        assert make_blocks(5) == blocks.split_blocks(body, 5), body  # a stale source's blocks, from the same reading
     assert all(char.isspace() for char in MD_TRIM_CHARS)  # _md_trim asks markdown-it only where text starts or ends so
     # Whole files, as kb status reads a source (blocks=False): front matter of every shape, BOM, CR and CRLF.
     heads = ["---\ntitle: Fees\ndescription: What you pay.\n---\n", "---\ntitle: 费用\ndescription:\n...\n",
