@@ -12,7 +12,6 @@ import hashlib
 import logging
 import pickle
 from collections.abc import Callable
-from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,7 @@ class ScanCache:
         if not blocks or not document.readable:
             return document
         packed = self.packed(path, stamp)
-        return None if packed is None else replace(document, parsed=blocks_module.unpack(packed))
+        return None if packed is None else document._replace(parsed=blocks_module.unpack(packed))
 
     def packed(self, path: str, stamp: Stamp) -> bytes | None:
         """The blocks of path, packed, if they were read from the file as it is now (None if a scan read it without)."""

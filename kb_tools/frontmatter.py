@@ -284,6 +284,11 @@ def key_line(split_: Split, key: str, after: int = 0) -> int:
     return max(split_.yaml_line, 1)
 
 
+def _line(split_: Split, key: str, under: str = "") -> int:
+    """key_line of a key written below another (under), or at the top level."""
+    return key_line(split_, key, key_line(split_, under) if under else 0)
+
+
 @functools.lru_cache(maxsize=256)
 def _key_pattern(key: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*{re.escape(key)}\s*:")
@@ -296,9 +301,10 @@ def raw_value(split_: Split, key: str) -> str:
 
 
 def validate(
-    data: dict[str, Any], fields: dict[str, Field], split_: Split, path: str, after: int = 0, prefix: str = ""
+    data: dict[str, Any], fields: dict[str, Field], split_: Split, path: str, under: str = "", prefix: str = ""
 ) -> list[Problem]:
-    """Check data against a schema: wrong types and missing keys are errors, unknown keys warnings."""
+    """Check data against a schema: wrong types and missing keys are errors, unknown keys warnings.
+    under: the key data is nested under, its keys written below it."""
     problems = []
     for key, value in data.items():
         field = fields.get(str(key))
@@ -306,14 +312,14 @@ def validate(
             if prefix or key not in THEME_KEYS:
                 known = ", ".join(fields)
                 problems.append(
-                    Problem(path, key_line(split_, str(key), after), f"unknown front matter key '{prefix}{key}'",
+                    Problem(path, _line(split_, str(key), under), f"unknown front matter key '{prefix}{key}'",
                             f"remove it or use one of: {known}", "warning", "keys")
                 )
             continue
         if field.may_be_empty and (value is None or (isinstance(value, str) and not value.strip())):
             # Imported articles often have `description:` with nothing after it: the page is fine without.
             problems.append(
-                Problem(path, key_line(split_, str(key), after), f"empty '{prefix}{key}'",
+                Problem(path, _line(split_, str(key), under), f"empty '{prefix}{key}'",
                         f"write {field.help}, or remove the key", "warning", str(key))
             )
         elif value is None or not isinstance(value, field.types) or (
@@ -321,12 +327,12 @@ def validate(
         ):
             wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in field.types)
             problems.append(
-                Problem(path, key_line(split_, str(key), after), f"'{prefix}{key}' must be {wanted}, not {value!r}",
+                Problem(path, _line(split_, str(key), under), f"'{prefix}{key}' must be {wanted}, not {value!r}",
                         f"set it to {field.help}")
             )
         elif isinstance(value, list) and field.items and not all(isinstance(i, field.items) for i in value):
             problems.append(
-                Problem(path, key_line(split_, str(key), after), f"every item of '{prefix}{key}' must be text",
+                Problem(path, _line(split_, str(key), under), f"every item of '{prefix}{key}' must be text",
                         "quote the items")
             )
     for key, field in fields.items():
@@ -340,18 +346,17 @@ def validate(
 
 def validate_translation_block(block: dict[str, Any], split_: Split, path: str) -> list[Problem]:
     """Check the `translation:` block: the schema, then the values that depend on each other."""
-    start = key_line(split_, "translation")
-    problems = validate(block, TRANSLATION_BLOCK_FIELDS, split_, path, start, "translation.")
+    problems = validate(block, TRANSLATION_BLOCK_FIELDS, split_, path, "translation", "translation.")
     status = block.get("status")
     if isinstance(status, str) and status not in TRANSLATION_STATUSES:
         problems.append(
-            Problem(path, key_line(split_, "status", start), f"translation.status is '{status}'",
+            Problem(path, _line(split_, "status", "translation"), f"translation.status is '{status}'",
                     "set it to machine or reviewed")
         )
     source_hash = block.get("source_hash")
     if isinstance(source_hash, str) and not _HASH.fullmatch(source_hash):
         problems.append(
-            Problem(path, key_line(split_, "source_hash", start),
+            Problem(path, _line(split_, "source_hash", "translation"),
                     f"translation.source_hash '{source_hash}' is not a hash", "run kb approve to set it")
         )
     reviewed_on = block.get("reviewed_on")
@@ -360,7 +365,7 @@ def validate_translation_block(block: dict[str, Any], split_: Split, path: str) 
             dt.date.fromisoformat(reviewed_on)
         except ValueError:
             problems.append(
-                Problem(path, key_line(split_, "reviewed_on", start),
+                Problem(path, _line(split_, "reviewed_on", "translation"),
                         f"translation.reviewed_on '{reviewed_on}' is not a date", "write it as YYYY-MM-DD")
             )
     return problems

@@ -12,7 +12,6 @@ import os
 import pickle
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, cast
@@ -315,7 +314,7 @@ def _read_all(todo: list[_File], blocks: bool, workers: int | None = None, sourc
             found += [read if isinstance(read, str) else (next(docs), *read) for read in packed]
     if not blocks:
         return _in_order(order, found), parts
-    return [read if isinstance(read, str) or not read[1] else (replace(read[0], parsed=unpack(read[1])), *read[1:])
+    return [read if isinstance(read, str) or not read[1] else (read[0]._replace(parsed=unpack(read[1])), *read[1:])
             for read in found], parts
 
 

@@ -22,7 +22,7 @@ import shutil
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -533,7 +533,7 @@ def _made(center: HelpCenter, doc: Document, page: PagePlan, lang: str, status: 
     doc = center.with_blocks(doc)
     if page.blocks:
         source = center.with_blocks(center.source(doc.rel))  # type: ignore[arg-type]
-        doc = replace(doc, parsed=tuple(doc.blocks[pair] if pair >= 0 else block
+        doc = doc._replace(parsed=tuple(doc.blocks[pair] if pair >= 0 else block
                                         for block, pair in zip(source.blocks, page.blocks, strict=True)))
     fields = {**_fields(doc, lang, status), "stamp": stamp}
     if own is not None:
