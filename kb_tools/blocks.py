@@ -286,7 +286,8 @@ def _quick(lines: list[str], shift: int, make: _Make = _make) -> list[Any] | Non
                 if after not in ("", "item") or (after == "item" and item[1][-1] != marker):
                     return None  # a marker of another kind right below an item: markdown-it's rules decide
                 text = line.strip()
-                if not _plain(text[item.end():]) or (text[item.end()] == "[" and "]:" in text):
+                content = text[item.end():]  # "" when what follows the marker is spaces Python strips (\u3000)
+                if not content or not _plain(content) or (content[0] == "[" and "]:" in text):
                     return None
                 marker = item[1][-1]
                 kind = "1." if item[2] else "-"

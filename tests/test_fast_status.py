@@ -250,7 +250,7 @@ TRICKY = ["2026 was a year.", "1.5 BTC fee", "## C#", "## Ends #", "#hashtag", "
           "| a | b |", "|---|---|", "|:--|--:|", "| x |", "a | b", "--- | ---", "|---|", "- a | b", "# h | x", ":---",
           "| a \\| b |", "!!! note", "!!!  two", "!!!note", "??? note", "    body", "        deep", "   ", "      ",
           "\u3000ideographic", "a\u00a0b", "- **bold** item", "- [ ] task", "x <b>y</b>", "- --- | ---", "!", "!x",
-          "![x]: y"]
+          "![x]: y", "- \u3000", "1. \u00a0", "- a\u3000"]
 PLAIN = ["Text of a paragraph.", "More text with `code` and [a link](x.md).", "**Note:** read this.", "中文段落。",
          "(In brackets.)", '"Quoted."', "[Link](y.md) first.", "1.5 BTC is the fee.", "Ünïcode text.",
          "![Image](a.svg)"]
