@@ -291,7 +291,7 @@ def _quick(lines: list[str], shift: int, make: _Make = _make) -> list[Any] | Non
                     return None
                 marker = item[1][-1]
                 kind = "1." if item[2] else "-"
-                blocks.append(make("item", number, number, text, f"{kind} {normalize_text(_without_marker(text))}"))
+                blocks.append(make("item", number, number, text, f"{kind} {normalize_text(content)}"))
                 i, after = i + 1, "item"
                 continue
         if after:  # below an item or a table's rows, without a blank line: markdown-it's rules decide

@@ -119,8 +119,9 @@ MAX_INDENT = 400  # columns of indentation: 100 nested lists
 
 def _too_deep(body: str, first_line: int) -> tuple[int, str, str] | None:
     """(line, message, fix) where the body nests deeper than Python-Markdown can read in reasonable time."""
-    if (body.count("[") <= MAX_OPEN_BRACKETS and body.count(">") <= MAX_QUOTE_DEPTH and _MARK_RUN_TEXT[0] not in body
-            and _MARK_RUN_TEXT[1] not in body and not _DEEP_INDENT.search("\n" + body)):
+    if (body.count("[") <= MAX_OPEN_BRACKETS and body.count(">") <= MAX_QUOTE_DEPTH
+            and not any(hint in body and run in body for hint, run in _MARK_RUNS)
+            and not _DEEP_INDENT.search(body) and not body[:_DEEP].isspace()):
         return None  # the line by line reading would find nothing: most bodies stop here
     return _too_deep_lines(body, first_line)
 
@@ -156,11 +157,13 @@ def _too_deep_lines(body: str, first_line: int) -> tuple[int, str, str] | None:
 _MARK_RUN = re.compile(rf"\*{{{MAX_MARK_RUN + 1},}}|_{{{MAX_MARK_RUN + 1},}}")
 # What any limit above needs somewhere in the body, each found by a search that skips ahead in C (a
 # regex with ^ in MULTILINE mode tries every position: it took half the time of reading a translation):
-# more [ or > than a limit allows in the whole body, a run of marks, or a line starting with over 100
-# whitespace characters (a tab is at most 4 columns: 400 columns take more). \s is str.isspace, what
-# lstrip() strips; a newline before the body stands for ^ at its start.
-_MARK_RUN_TEXT = ("*" * (MAX_MARK_RUN + 1), "_" * (MAX_MARK_RUN + 1))
-_DEEP_INDENT = re.compile(rf"\n\s{{{MAX_INDENT // 4 + 1}}}")
+# more [ or > than a limit allows in the whole body, a run of marks (looked for when a run of 16 is there:
+# a needle of 501 costs Python's search 500 steps before it starts), or a line starting with over 100
+# whitespace characters (a tab is at most 4 columns: 400 columns take more), the first line included.
+# \s is str.isspace, what lstrip() strips.
+_MARK_RUNS = tuple((mark * 16, mark * (MAX_MARK_RUN + 1)) for mark in "*_")
+_DEEP = MAX_INDENT // 4 + 1
+_DEEP_INDENT = re.compile(rf"\n\s{{{_DEEP}}}")
 
 
 def _translation_info(block: dict[str, Any]) -> TranslationInfo:
