@@ -221,6 +221,8 @@ def _plain(text: str) -> Any:
         return _NO
     if text[0] not in _RESOLVED and None not in _RESOLVED:
         return text  # no implicit type starts with this character: text, without asking each resolver
+    if text[0] in "123456789" and text.isalnum() and text.isascii() and not text.isdigit():
+        return text  # a hash like 9f3a0c: numbers need a . : - or _ or only digits, and no other type starts with 1-9
     tag = _tag(text)
     if tag == "str":
         return text

@@ -62,7 +62,8 @@ VALUES = ["Plain title", "2FA setup", "yes", "No", "on", "OFF", "null", "~", "tr
           "[a,,b]", "[,]", "{a: b}", "- a", "-a", "?a", ":a", "!tag x", "&anchor x", "*alias", "|", ">", "%x",
           "@x", "`x`", "如何开启双重验证（2FA）", "Fees [BTC], {ETH}", "a\tb", "a\u00a0b", "a\u2028b", "a\u0085b",
           "a\ufeffb", "a\x7fb", "x  y", "'", '"', "''", '""', "'''", "a'b", 'a"b', "...", "---x", "a\\b", "0o17",
-          "+1", "-1", "1e3", "NaN", ".nan", "y", "n", "é", "🙂 emoji", "'multi' 'quoted'", '"a" # c', "a ' b '"]
+          "+1", "-1", "1e3", "NaN", ".nan", "y", "n", "é", "🙂 emoji", "'multi' 'quoted'", '"a" # c', "a ' b '",
+          "9f3a0c81d2e4", "1e5", "12ab", "0b1010", "0b1a2", "1_0a", "١٢ab", "7E3", "10e"]
 KEYS = ["title", "description", "tags", "yes", "on", "null", "Title", "a-b", "_x", "k" * 150, "2fa", "critical"]
 
 
