@@ -314,7 +314,7 @@ def _quick(lines: list[str], shift: int, make: _Make = _make) -> list[Any] | Non
             blocks.append(_code(fence[1], fence[2], number, end + shift, lines[i:end], make))
             i = end
             continue
-        if line.startswith("!!! ") and line[4:5] not in (" ", ""):
+        if line.startswith("!!! ") and line[4:5] not in (" ", "") and line[4:].strip():  # a type, not \u3000 alone
             end = _admonition_end(lines, i)
             body = [_dedent(text, "") for text in lines[i + 1:end]]
             inner = _quick(body, shift + i + 1, make) if any(text.strip(" ") for text in body) else None

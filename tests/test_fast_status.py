@@ -251,7 +251,7 @@ TRICKY = ["2026 was a year.", "1.5 BTC fee", "## C#", "## Ends #", "#hashtag", "
           "| a | b |", "|---|---|", "|:--|--:|", "| x |", "a | b", "--- | ---", "|---|", "- a | b", "# h | x", ":---",
           "| a \\| b |", "!!! note", "!!!  two", "!!!note", "??? note", "    body", "        deep", "   ", "      ",
           "\u3000ideographic", "a\u00a0b", "- **bold** item", "- [ ] task", "x <b>y</b>", "- --- | ---", "!", "!x",
-          "![x]: y", "- \u3000", "1. \u00a0", "- a\u3000"]
+          "![x]: y", "- \u3000", "1. \u00a0", "- a\u3000", "!!! \u3000", "!!! \u2003x", "|\u3000|"]
 PLAIN = ["Text of a paragraph.", "More text with `code` and [a link](x.md).", "**Note:** read this.", "中文段落。",
          "(In brackets.)", '"Quoted."', "[Link](y.md) first.", "1.5 BTC is the fee.", "Ünïcode text.",
          "![Image](a.svg)"]
@@ -311,7 +311,7 @@ ODD_BODIES = [
     '!!! note "Outer"\n    !!! tip\n        Inner.\n\n    After.\n', "```bash\nopen fence\n", "~~~\ntilde\n~~~\n",
     "    indented code\n", "---\n\n***\n", "<div>\n*html*\n</div>\n", "> quote\n> more\n", "Line\\\nbreak\n",
     "## Heading {#own-id}\n\n## Heading {#own-id}\n", "#\u3000全角\u3000\n", "#  \n", "\u00a0nbsp\u2028\n",
-    "| a | b |\n|---|---|\n| 1 | 2 |\nlazy\n", "", "\n\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\nlazy\n", "", "\n\n", "!!! \u3000\n    Body.\n", "- \u3000\n",
 ]
 
 
