@@ -139,6 +139,7 @@ def _read(body: str, shift: int) -> tuple[Block, ...]:
 
 
 def _with_unique_anchors(blocks: list[Block]) -> tuple[Block, ...]:
+    """The blocks, each heading's anchor made unique as Python-Markdown's toc makes it."""
     seen: dict[str, int] = {}
     result = []
     for block in blocks:
