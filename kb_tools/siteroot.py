@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -42,14 +43,20 @@ def write_root(settings: config_mod.Settings, site: Path, urls: list[str] | None
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for url in urls:
         for lang in settings.languages:
-            lines.append(f"  <url><loc>{escape(f'{base}{lang}/{url}')}</loc>")
-            lines += [f'    <xhtml:link rel="alternate" hreflang="{other}" href="{escape(f"{base}{other}/{url}")}"/>'
+            lines.append(f"  <url><loc>{_loc(base, lang, url)}</loc>")
+            lines += [f'    <xhtml:link rel="alternate" hreflang="{other}" href="{_loc(base, other, url)}"/>'
                       for other in settings.languages]
             lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" '
-                         f'href="{escape(f"{base}{settings.source_language}/{url}")}"/>')
+                         f'href="{_loc(base, settings.source_language, url)}"/>')
             lines.append("  </url>")
     lines.append("</urlset>\n")
     write_atomic(site / "sitemap.xml", "\n".join(lines))
+
+
+def _loc(base: str, lang: str, url: str) -> str:
+    """A page's URL in lang for the sitemap: percent-encoded as MkDocs' own sitemaps write it (a " in a file name
+    made the XML unreadable), then escaped for XML."""
+    return escape(base + quote(f"{lang}/{url}"))
 
 
 def sitemap_urls(settings: config_mod.Settings, center: HelpCenter | None = None) -> list[str]:
