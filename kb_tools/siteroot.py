@@ -38,25 +38,20 @@ def write_root(settings: config_mod.Settings, site: Path, urls: list[str] | None
             not_found_texts=[(lang, _not_found(settings.root, lang)) for lang in settings.languages])
         write_atomic(site / name, html)
     urls = sitemap_urls(settings) if urls is None else urls
-    base = f"{site_url}/" if site_url else ""
+    base = escape(f"{site_url}/", {'"': "&quot;"}) if site_url else ""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
-    for url in urls:
+    # Percent-encoded as MkDocs' sitemaps write them (a " in a file name made the XML unreadable): nothing to escape.
+    for url in map(quote, urls):
         for lang in settings.languages:
-            lines.append(f"  <url><loc>{_loc(base, lang, url)}</loc>")
-            lines += [f'    <xhtml:link rel="alternate" hreflang="{other}" href="{_loc(base, other, url)}"/>'
+            lines.append(f"  <url><loc>{base}{lang}/{url}</loc>")
+            lines += [f'    <xhtml:link rel="alternate" hreflang="{other}" href="{base}{other}/{url}"/>'
                       for other in settings.languages]
             lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" '
-                         f'href="{_loc(base, settings.source_language, url)}"/>')
+                         f'href="{base}{settings.source_language}/{url}"/>')
             lines.append("  </url>")
     lines.append("</urlset>\n")
     write_atomic(site / "sitemap.xml", "\n".join(lines))
-
-
-def _loc(base: str, lang: str, url: str) -> str:
-    """A page's URL in lang for the sitemap: percent-encoded as MkDocs' own sitemaps write it (a " in a file name
-    made the XML unreadable), then escaped for XML."""
-    return escape(base + quote(f"{lang}/{url}"))
 
 
 def sitemap_urls(settings: config_mod.Settings, center: HelpCenter | None = None) -> list[str]:
