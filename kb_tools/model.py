@@ -27,8 +27,8 @@ class TranslationInfo(NamedTuple):
 
 
 class Document(NamedTuple):
-    """One Markdown file of one language, read and validated (a tuple: a cold `kb status` makes and pickles one
-    per file, which took three times as long as a frozen dataclass)."""
+    """One Markdown file of one language, read and validated (a tuple: a cold `kb status` makes and unpickles one
+    per file, and a frozen dataclass took three times as long to make, twice as long to unpickle)."""
 
     path: str  # relative to the help center root, e.g. docs/en/security/enable-2fa.md
     lang: str
