@@ -403,11 +403,10 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
     made_from = freshness.made_from(settings.root, lang)
     fresh = workers.answer_later(lambda: made_from == freshness.sources_fingerprint(settings, lang)) \
         if made_from else lambda: False
+    with paused_gc():
+        from kb_tools import search
     failed: Exception | None = None
     try:
-        with paused_gc():
-            from kb_tools import search
-
         hits = _ask(settings, lang, query, limit) if made_from else []
     except Exception as exc:  # an index older than its files may not open: it is made anew below
         failed, hits = exc, []
