@@ -11,13 +11,14 @@ import functools
 import html
 import logging
 import os
+import shutil
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import mkdocs
-from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache
+from jinja2 import Environment, FileSystemBytecodeCache
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -37,7 +38,6 @@ from kb_tools.scan import scan
 
 log = logging.getLogger("mkdocs.plugins.kb")  # under "mkdocs": MkDocs shows it, and kb build reports it
 FALLBACK = "kb-fallback"  # the Material page status of a page shown in the source language
-REUSED = "kb-reused.html"  # the template of a page whose HTML the previous site has: on_post_page puts that in
 LIBRARIES = ("mkdocs-material", "markdown", "pymdown-extensions", "babel")  # what pages are made with, besides MkDocs
 EDITION_WIDE = ("data", "categories", "languages", "promoted")  # of every page's kb context, the same on every page
 
@@ -65,8 +65,9 @@ KbPluginConfig.__init_subclass__()  # register the options set above, as a class
 class KbPlugin(BasePlugin[KbPluginConfig]):
     """Publishes docs/<language>/ with fallbacks, notices, translated UI and kb's in-browser search.
 
-    Set previous (kb build's runner does) to reuse the pages of the last build that are made from the
-    same inputs (kb_tools.pagecache): after a build, keys holds this build's and rendered and reused count them.
+    Set previous (kb build's runner does, and builds with MkDocs' dirty flag) to reuse the pages of the last
+    build that are made from the same inputs (kb_tools.pagecache): their HTML is linked from the last site and
+    MkDocs skips them. After a build, keys holds this build's and rendered and reused count them.
     """
 
     previous: pagecache.Previous | None = None
@@ -81,7 +82,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._contexts: dict[str, dict[str, Any]] = {}  # src path -> the page's kb context
         self._content_keys: dict[str, str] = {}  # src path -> what its HTML body is made from
         self._unconverted: dict[str, str] = {}  # src path -> its Markdown, not converted: its content key is as before
-        self._reuse: dict[str, Path] = {}  # src path -> the previous site's HTML of the page, the same page
         self._previous_files: dict[str, Path | None] = {}  # src path -> the previous site's HTML of it, if it has one
         self._meta: dict[str, dict[str, Any]] = {}  # src path -> its front matter, read by on_page_read_source
         self._own_meta = list(config.plugins) == ["kb"]  # no other plugin sees a page before on_page_markdown
@@ -173,7 +173,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         """Our templates' strings come from the Babel catalog of this language."""
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.edition.translations, newstyle=True)  # type: ignore[attr-defined]
-        env.loader = ChoiceLoader([DictLoader({REUSED: "{{ page.url }}"}), env.loader])  # type: ignore[list-item]
         # Templates compiled once, not by every build (a cached one is used only while its source is the same).
         compiled = self.root / CACHE_DIR / "jinja"
         try:
@@ -199,9 +198,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 continue
             pages[src] = (self._content_keys[src], pagecache.digest(self._content_keys[src], nav))
             html_file = self._previous_html(file) if previous.get(src) == pages[src] else None
-            if html_file is not None:
-                page.meta["template"] = REUSED
-                self._reuse[src] = html_file
+            if html_file is not None and _link_or_copy(html_file, file.abs_dest_path):
+                file.is_modified = _not_modified  # type: ignore[method-assign]  # MkDocs' dirty build skips it
+                self.reused += 1
             elif src in self._unconverted:  # its body is as before but the navigation changed: convert it now
                 page.markdown = self._edition_markdown(src, self._unconverted.pop(src))
                 Page.render(page, config, files)
@@ -291,14 +290,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """A reused page's HTML is the previous site's, linked (MkDocs writes no empty page); count what was
-        rendered and what reused."""
-        reused = self._reuse.get(page.file.src_uri)
-        if reused is None:
-            self.rendered += 1
-            return output
-        self.reused += 1
-        return "" if hard_link(reused, Path(page.file.abs_dest_path)) else reused.read_bytes().decode("utf-8")
+        """Count the pages rendered (a reused one is not built: _plan_reuse)."""
+        self.rendered += 1
+        return output
 
     def on_template_context(self, context: TemplateContext, /, *, template_name: str,
                             config: MkDocsConfig) -> TemplateContext | None:
@@ -338,6 +332,24 @@ def read_front_matter(source: str) -> tuple[dict[str, Any], str] | None:
     found = meta.YAML_RE.match(source)
     data = frontmatter.simple(found[1][:-1]) if found and "\r" not in source else None
     return None if found is None or data is None else (data, "\n" + source[found.end():])
+
+
+def _link_or_copy(html_file: Path, dest: str | None) -> bool:
+    """Whether dest now has html_file's bytes: linked, or copied where the filesystem has no hard links."""
+    if dest is None:
+        return False
+    if hard_link(html_file, Path(dest)):
+        return True
+    try:
+        shutil.copyfile(html_file, dest)
+        return True
+    except OSError:
+        return False
+
+
+def _not_modified() -> bool:
+    """File.is_modified of a reused page: MkDocs' dirty build neither reads nor builds it."""
+    return False
 
 
 def _unrendered(page: Page, config: MkDocsConfig, files: Files) -> None:
