@@ -126,7 +126,7 @@ def _stamp_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
 
 def _keys_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:
     """Where the page keys of site/<lang>/ are kept: beside its stamp."""
-    return _stamp_path(settings, lang, site).with_suffix(".pages.json")
+    return _stamp_path(settings, lang, site).with_suffix(".pages.pickle")
 
 
 def _spare_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:

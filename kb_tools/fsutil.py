@@ -146,7 +146,7 @@ def prune_empty(folder: Path) -> None:
                 os.rmdir(path)
 
 
-def hard_link(source: Path, target: Path) -> bool:
+def hard_link(source: str | Path, target: str | Path) -> bool:
     """Whether target is now a hard link of source (False when source is gone or the filesystem has none).
 
     For a file of the last build that the new one would write again byte for byte: no data is written.
@@ -155,7 +155,7 @@ def hard_link(source: Path, target: Path) -> bool:
         try:
             os.link(source, target)
         except FileNotFoundError:  # no folder for target yet (or no source: linking again says so)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             os.link(source, target)
         return True
     except OSError:

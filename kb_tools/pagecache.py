@@ -1,24 +1,25 @@
 """Page keys: what each page of a language's site was made from, so that the next build renders only what changed.
 
-A builder face keeps, per page, two keys: its content key (the Markdown it converts, its metadata, the
-inputs every page shares and the site's file list: what the page's HTML body is made from) and its page
-key (the content key with the page's own kb context and the navigation every page shows), and a key of each
-other file it may link from the last site instead of writing (the browser index's articles). The keys of a
-build are kept next to its stamp (kb_tools.build) once its site is in place; the next build reuses a
-page's HTML from that site when its page key is the same, and skips converting its Markdown when its
-content key and context are.
+A builder face keeps, per page, two keys: its content key (the Markdown it converts, its metadata, its own
+kb context, the inputs every page shares and the site's file list: what the page's HTML body is made from)
+and its page key (the content key with the navigation every page shows), with the page's metadata; and a
+key of each other file it may link from the last site instead of writing (the browser index's articles).
+The keys of a build are kept next to its stamp (kb_tools.build) once its site is in place; the next build
+reuses a page's HTML from that site when its page key is the same, and does not even read a page whose
+content key is (its metadata, for the navigation, is the one kept).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from kb_tools.fsutil import write_atomic
+from kb_tools.fsutil import write_atomic_bytes
 
-VERSION = "1"  # of the keys' recipe: a new recipe makes every stored key unequal
+VERSION = "2"  # of the keys' recipe: a new recipe makes every stored key unequal
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class PageKeys:
     nav: str = ""
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # src path -> (content key, page key)
     files: dict[str, str] = field(default_factory=dict)  # other files (path in the site) -> what each is made from
+    metas: dict[str, Any] = field(default_factory=dict)  # src path -> its metadata (a dict), for pages left unread
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,12 @@ def digest(*parts: object) -> str:
 def load(path: Path) -> PageKeys | None:
     """The keys stored at path (None when there are none, or they are unreadable)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != VERSION:
-            return None
-        return PageKeys(str(data["nav"]), {src: (str(pair[0]), str(pair[1])) for src, pair in data["pages"].items()},
-                        {str(path): str(key) for path, key in data.get("files", {}).items()})
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        version, keys = pickle.loads(path.read_bytes())  # written by save
+    except Exception:
         return None
+    return keys if version == VERSION and isinstance(keys, PageKeys) else None
 
 
 def save(path: Path, keys: PageKeys) -> None:
     """Store keys at path (through a temp file and a rename)."""
-    write_atomic(path, json.dumps({"version": VERSION, "nav": keys.nav, "pages": keys.pages, "files": keys.files},
-                                  sort_keys=True) + "\n")
+    write_atomic_bytes(path, pickle.dumps((VERSION, keys), protocol=pickle.HIGHEST_PROTOCOL))

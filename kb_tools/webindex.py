@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -52,7 +53,7 @@ SPACES = {"o": search.OWN, "s": search.SRC}  # field groups: the site's language
 WORDS = {"o": "words", "s": "words_src"}  # their articles' words, in spaced languages
 
 
-def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = None, salt: str = "") -> dict[str, str]:
+def write(edition: Edition, site_dir: Path, previous: dict[str, str] | None = None, salt: str = "") -> dict[str, str]:
     """Write the browser index of an edition into site_dir/kb-search/; returns what each of its files is made from.
 
     previous: the files of the last build by what each was made from; a file made from the same is
@@ -91,7 +92,7 @@ def write(edition: Edition, site_dir: Path, previous: dict[str, Path] | None = N
     for rel, number in ids.items():
         key, name = _document_key(edition, rel, salt), f"d/{number}.json.gz"
         last = (previous or {}).get(key)
-        if last is None or not hard_link(last, out / name):
+        if last is None or not hard_link(last, os.path.join(out, name)):
             _write_gz(out / name, _document(edition, rel))
         written[f"{FOLDER}/{name}"] = key
     for asset in ASSETS:
@@ -103,12 +104,12 @@ def _file_key(made_from: str, name: str) -> str:
     return hashlib.sha256(f"{made_from}\0{name}".encode()).hexdigest()
 
 
-def _link_terms(previous: dict[str, Path], made_from: str, out: Path) -> int | None:
+def _link_terms(previous: dict[str, str], made_from: str, out: Path) -> int | None:
     """The number of term shards, when out now has the last build's meta.json and shards, all linked (they were
     made from the same); else None."""
     meta = previous.get(_file_key(made_from, "meta.json"))
     try:
-        shards = json.loads(meta.read_text(encoding="utf-8"))["shards"] if meta else None
+        shards = json.loads(Path(meta).read_text(encoding="utf-8"))["shards"] if meta else None
     except (OSError, ValueError, KeyError, TypeError):
         shards = None
     if not isinstance(shards, int):

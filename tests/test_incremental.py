@@ -233,7 +233,7 @@ def test_a_build_killed_mid_way_keeps_the_old_site_with_its_keys(base: Path, tmp
 
     work = tmp_path / "work"
     shutil.copytree(base, work, symlinks=True)
-    keys = work / build.STAMP_DIR / "en.pages.json"
+    keys = work / build.STAMP_DIR / "en.pages.pickle"
     before = site_files(work / "site" / "en"), keys.read_bytes()
     body_edit(work)
     kill_when(work, lambda: any(count_files(p) for p in (work / "site").glob(".en.kb-tmp-*")), "build", "--lang", "en")

@@ -7,7 +7,6 @@ set; `mkdocs build` or `mkdocs serve` alone publish the source language.
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
 import os
@@ -81,8 +80,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.rendered = self.reused = 0
         self._contexts: dict[str, dict[str, Any]] = {}  # src path -> the page's kb context
         self._content_keys: dict[str, str] = {}  # src path -> what its HTML body is made from
-        self._unconverted: dict[str, str] = {}  # src path -> its Markdown, not converted: its content key is as before
-        self._previous_files: dict[str, Path | None] = {}  # src path -> the previous site's HTML of it, if it has one
+        self._unread: set[str] = set()  # src paths of pages not read: their HTML body is made from the same as before
         self._meta: dict[str, dict[str, Any]] = {}  # src path -> its front matter, read by on_page_read_source
         self._own_meta = list(config.plugins) == ["kb"]  # no other plugin sees a page before on_page_markdown
         docs_root = Path(config.docs_dir)
@@ -167,7 +165,29 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                     item.title = categories[folder]
         nav.items.sort(key=lambda item: order.index(_folder(item)) if _folder(item) in order else -1)
         self._nav = nav
+        self._leave_unread(config, files)
         return nav
+
+    def _leave_unread(self, config: MkDocsConfig, files: Files) -> None:
+        """Pages whose HTML body is made from the same inputs as before are not read (MkDocs' dirty build skips
+        them): their metadata is the last build's, for the navigation; _plan_reuse reads them if it changed.
+
+        Not when a link to a missing anchor is a warning: the check reads the anchors of converted pages.
+        """
+        if self.previous is None or config.validation.links.anchors >= logging.WARNING:
+            return
+        previous, metas = self.previous.keys.pages, self.previous.keys.metas
+        for file in files.documentation_pages():
+            src = file.src_uri
+            if file.page is None:
+                continue
+            key = self._content_key(file)
+            last = previous.get(src)
+            meta = metas.get(src)
+            if last and last[0] == key and meta and "title" in meta:
+                file.page.meta, file.page.markdown = meta, ""  # titled by its metadata, like the last build's
+                file.is_modified = _not_modified  # type: ignore[method-assign]
+                self._unread.add(src)
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment | None:
         """Our templates' strings come from the Babel catalog of this language."""
@@ -184,7 +204,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return env
 
     def _plan_reuse(self, config: MkDocsConfig, files: Files) -> None:
-        """Once every page is read (titles known): which pages the previous site has, the others converted.
+        """Once every page's title is known: which pages the previous site has, linked from it; the others built.
 
         A page is reused when its page key is the one stored: its content key and the navigation every
         page shows (titles, urls, levels and the metadata Material shows in it) are as before.
@@ -192,30 +212,34 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         nav = pagecache.digest(_nav_entries(self._nav.items, 0))
         previous = self.previous.keys.pages if self.previous else {}
         pages: dict[str, tuple[str, str]] = {}
+        metas: dict[str, Any] = {}
         for file in files.documentation_pages():
             page, src = file.page, file.src_uri
             if page is None or src not in self._content_keys:
                 continue
             pages[src] = (self._content_keys[src], pagecache.digest(self._content_keys[src], nav))
-            html_file = self._previous_html(file) if previous.get(src) == pages[src] else None
-            if html_file is not None and _link_or_copy(html_file, file.abs_dest_path):
+            metas[src] = page.meta
+            if previous.get(src) == pages[src] and self._link_previous(file):
                 file.is_modified = _not_modified  # type: ignore[method-assign]  # MkDocs' dirty build skips it
                 self.reused += 1
-            elif src in self._unconverted:  # its body is as before but the navigation changed: convert it now
-                page.markdown = self._edition_markdown(src, self._unconverted.pop(src))
-                Page.render(page, config, files)
-                page.content = config.plugins.on_page_content(page.content or "", page=page, config=config,
-                                                              files=files)
-        self.keys = pagecache.PageKeys(nav, pages)
+            elif src in self._unread:  # the navigation changed (or its old HTML is gone): read and convert it now
+                del file.is_modified  # MkDocs builds it
+                self._unread.discard(src)
+                _populate(page, config, files)
+        self.keys = pagecache.PageKeys(nav, pages, metas=metas)
 
-    def _previous_html(self, file: File) -> Path | None:
-        """The HTML the previous site has for file (None without a previous site or that file); looked for once."""
+    def _link_previous(self, file: File) -> bool:
+        """Whether the page's HTML in the new site is now the previous site's (linked, or copied)."""
         if self.previous is None:
-            return None
-        if file.src_uri not in self._previous_files:
-            path = os.path.join(self.previous.site, file.dest_uri)
-            self._previous_files[file.src_uri] = Path(path) if os.path.isfile(path) else None
-        return self._previous_files[file.src_uri]
+            return False
+        html_file, dest = os.path.join(self.previous.site, file.dest_uri), file.abs_dest_path
+        if hard_link(html_file, dest):
+            return True
+        try:
+            shutil.copyfile(html_file, dest)
+            return True
+        except OSError:  # gone (someone deleted it): the page is built
+            return False
 
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
         """A page's source, its front matter read here when kb reads it as MkDocs would (read_front_matter):
@@ -251,36 +275,24 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             del page.meta["template"]
         if rel == "index.md" and self.has_template["home.html"]:
             page.meta.setdefault("template", "home.html")
-        made_from = ""
+        self._content_key(page.file)
         if rel in self.edition.pages:
             if self.edition.badge(rel):
                 page.meta["status"] = FALLBACK
-            made_from = self.edition.markdown_key(rel)
-        return self._convert_or_not(page, markdown, made_from, config)
+            return self.edition.markdown(rel, markdown)
+        return markdown
 
-    def _convert_or_not(self, page: Page, markdown: str, made_from: str, config: MkDocsConfig) -> str:
-        """The page's Markdown (_edition_markdown); left unconverted, and not made, when its HTML body is made from
-        the same inputs as before (made_from: what the edition's Markdown is made from besides markdown).
-
-        Not for a page titled by its first heading (the nav needs it), nor when a link to a missing anchor
-        is a warning: the check reads the anchors of converted pages.
+    def _content_key(self, file: File) -> str:
+        """What a page's HTML body is made from, hashed, known before MkDocs reads the page: the inputs every page
+        shares, the site's files, the page's own kb context and what its Markdown and metadata are made from:
+        for an article, its file's bytes and the edition's plan (Edition.markdown_key), else its text.
         """
-        src = page.file.src_uri
+        src = file.src_uri
         context = self._contexts[src] = self.edition.context(src)
         own = {key: value for key, value in context.items() if key not in EDITION_WIDE}
-        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, markdown, made_from,
-                                                         page.meta, own)
-        previous = self.previous.keys.pages.get(src) if self.previous else None
-        if (previous and previous[0] == key and "title" in page.meta and self._previous_html(page.file)
-                and config.validation.links.anchors < logging.WARNING):
-            self._unconverted[src] = markdown
-            page.render = functools.partial(_unrendered, page)  # type: ignore[method-assign]  # no Markdown instance
-            return markdown
-        return self._edition_markdown(src, markdown)
-
-    def _edition_markdown(self, src: str, markdown: str) -> str:
-        """The Markdown a page publishes: for a translation, with its source's anchors and translated titles."""
-        return self.edition.markdown(src, markdown) if src in self.edition.pages else markdown
+        made_from = self.edition.markdown_key(src) if src in self.edition.pages else file.content_string
+        key = self._content_keys[src] = pagecache.digest(self._shared, self._files, src, made_from, own)
+        return key
 
     def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> TemplateContext | None:
@@ -305,7 +317,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         """Write the site's search index (kb_tools/webindex.py) next to its pages, linking what the last site has."""
         if self.settings.search:
             last = self.previous
-            previous = {key: Path(last.site) / path for path, key in last.keys.files.items()} if last else {}
+            previous = {key: os.path.join(last.site, path) for path, key in last.keys.files.items()} if last else {}
             try:
                 files = webindex.write(self.edition, Path(config.site_dir), previous, self._shared)
             except KbError as exc:
@@ -334,27 +346,18 @@ def read_front_matter(source: str) -> tuple[dict[str, Any], str] | None:
     return None if found is None or data is None else (data, "\n" + source[found.end():])
 
 
-def _link_or_copy(html_file: Path, dest: str | None) -> bool:
-    """Whether dest now has html_file's bytes: linked, or copied where the filesystem has no hard links."""
-    if dest is None:
-        return False
-    if hard_link(html_file, Path(dest)):
-        return True
-    try:
-        shutil.copyfile(html_file, dest)
-        return True
-    except OSError:
-        return False
-
-
 def _not_modified() -> bool:
     """File.is_modified of a reused page: MkDocs' dirty build neither reads nor builds it."""
     return False
 
 
-def _unrendered(page: Page, config: MkDocsConfig, files: Files) -> None:
-    """Page.render of a page whose HTML the previous site has (set per page by _convert_or_not)."""
-    page.content = ""
+def _populate(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """What MkDocs does to read a page and convert its Markdown (its _populate_page), for one it skipped."""
+    page = config.plugins.on_pre_page(page, config=config, files=files)
+    page.read_source(config)
+    page.markdown = config.plugins.on_page_markdown(page.markdown or "", page=page, config=config, files=files)
+    page.render(config, files)
+    page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
 
 
 def _file(rel: str, path: Path, config: MkDocsConfig) -> File:
