@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb_tools import config as config_mod
-from kb_tools import git, pagecache
+from kb_tools import git, i18n, pagecache
 from kb_tools.errors import KbError
 from kb_tools.fsutil import clean_scratch, prune_empty, scratch_dir, swap_dir, take_spare, write_atomic
 from kb_tools.layout import Layout, display, walk_folder
@@ -77,34 +77,52 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
                 on_done(results[-1])
         else:
             todo.append(lang)
-    workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
-    if todo:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            scratch = {lang: scratch_dir(site / lang) for lang in todo}
-            for lang in todo:
-                take_spare(_spare_path(settings, lang, site), scratch[lang])
-            previous = {lang: None if force else _previous(settings, lang, site) for lang in todo}
-            futures = {pool.submit(builder, str(config_file), lang, str(scratch[lang]), previous[lang]): lang
-                       for lang in todo}
-            for future in as_completed(futures):
-                lang = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # a crashed worker fails its language alone
-                    result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
-                if result.outcome == "built":
-                    keys = _keys_path(settings, lang, site)
-                    keys.unlink(missing_ok=True)
-                    prune_empty(scratch[lang])
-                    swap_dir(scratch[lang], site / lang, settings.root / TRASH_DIR, _spare_path(settings, lang, site))
-                    if result.keys is not None:
-                        pagecache.save(keys, result.keys)
-                    _write_stamp(settings, lang, site, stamps[lang])
-                else:
-                    shutil.rmtree(scratch[lang], ignore_errors=True)  # the old site stays
-                results.append(result)
-                if on_done:
-                    on_done(result)
+    if not todo:
+        _finish(settings, site, part, stamps, results)
+        return results  # in the order of langs
+    with ProcessPoolExecutor(max_workers=max(1, min(len(todo), jobs or os.cpu_count() or 1))) as pool:
+        scratch = {lang: scratch_dir(site / lang) for lang in todo}
+        for lang in todo:
+            take_spare(_spare_path(settings, lang, site), scratch[lang])
+        previous = {lang: None if force else _previous(settings, lang, site) for lang in todo}
+        for lang in settings.languages:  # each locale's data loaded once: for the workers (forked) and the root
+            i18n.language_name(lang)
+        futures = {pool.submit(_build_one, builder, str(config_file), lang, str(scratch[lang]), previous[lang]): lang
+                   for lang in todo}
+        for future in as_completed(futures):
+            lang = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a crashed worker fails its language alone
+                result = LanguageBuild(lang, "failed", message=f"{type(exc).__name__}: {exc}")
+            if result.outcome == "built":
+                keys = _keys_path(settings, lang, site)
+                keys.unlink(missing_ok=True)
+                swap_dir(scratch[lang], site / lang, settings.root / TRASH_DIR, _spare_path(settings, lang, site))
+                if result.keys is not None:
+                    pagecache.save(keys, result.keys)
+                _write_stamp(settings, lang, site, stamps[lang])
+            else:
+                shutil.rmtree(scratch[lang], ignore_errors=True)  # the old site stays
+            results.append(result)
+            if on_done:
+                on_done(result)
+        _finish(settings, site, part, stamps, results)  # while the workers exit
+    return sorted(results, key=lambda r: langs.index(r.lang))
+
+
+def _build_one(builder: Builder, config_file: str, lang: str, scratch: str,
+               previous: pagecache.Previous | None) -> LanguageBuild:
+    """builder's build of lang into scratch, without the spare folders it left empty (in the worker process)."""
+    result = builder(config_file, lang, scratch, previous)
+    if result.outcome == "built":
+        prune_empty(Path(scratch))
+    return result
+
+
+def _finish(settings: config_mod.Settings, site: Path, part: Path | None, stamps: dict[str, str],
+            results: list[LanguageBuild]) -> None:
+    """Write what spans languages: the site root, or for a part its manifest."""
     if part is None:
         write_root(settings, site, next((r.urls for r in results if r.urls is not None), None))
     else:
@@ -112,7 +130,6 @@ def build(config_file: Path, builder: Builder, languages: Iterable[str] = (), fo
         done = [lang for lang in settings.languages if (site / lang).is_dir()
                 and _read_stamp(settings, lang, site) == (stamps.get(lang) or inputs_hash(settings, lang))]
         write_part_manifest(settings, site, done)
-    return sorted(results, key=lambda r: langs.index(r.lang))
 
 
 def _stamp_path(settings: config_mod.Settings, lang: str, site: Path) -> Path:

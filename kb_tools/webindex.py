@@ -207,8 +207,7 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
         # Many articles not analysed yet (a first build): their counts come from the index's postings instead,
         # in one pass over its terms, which costs far less than analysing every article's text again.
         read = _counts(reader, fields) if missing > len(documents) * len(fields) // 4 else {}
-        per_field = {field: {_text(raw): info.doc_frequency() for raw, info in reader.iter_field(field)}
-                     for field in fields}
+        per_field = {field: _doc_frequencies(reader, field) for field in fields}
         frequency = {term: max(found.get(term, 0) for found in per_field.values())
                      for term in set().union(*per_field.values())}
         idf = {term: search.inverse_frequency(n, count) for term, n in frequency.items()}
@@ -237,6 +236,17 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
                     row[number] = row.get(number, 0.0) + idf[term] * ((tf * (K1 + 1)) / (tf + lengths)) * boost
         scores[space], frequencies[space] = terms, frequency
     return scores, frequencies
+
+
+def _doc_frequencies(reader: Any, field: str) -> dict[str, int]:
+    """term -> how many articles have it in field, as Whoosh counts (its deleted ones too, until a merge): summed
+    over the index's segments, each read in one pass (asking the whole index term by term seeks in every one)."""
+    found: dict[str, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for raw, info in leaf.iter_field(field):
+            term = _text(raw)
+            found[term] = found.get(term, 0) + info.doc_frequency()
+    return found
 
 
 def _counts(reader: Any, fields: tuple[str, ...]) -> dict[str, dict[int, dict[str, int]]]:
