@@ -329,7 +329,7 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
     source_lang = settings.source_language
     plans = reader.plan(center, lang)
     dates = git.last_changed(settings.root, *Layout(settings).every_folder())
-    related_map: dict[str, list[tuple[str, str]]] = {}
+    related_map: dict[str, list[str]] = {}
     if related:
         search.update(center, lang, plans)  # only what changed since the last build
         related_map = search.related_map(settings.root, lang)
@@ -344,7 +344,7 @@ def compute(center: HelpCenter, lang: str, related: bool = True) -> Edition:
         if not updated and file.is_file():  # not committed yet
             updated = dt.date.fromtimestamp(file.stat().st_mtime).isoformat()
         pages[rel] = Page(rel, page_url(rel), plan, shown_lang, file, doc.title, updated,
-                          tuple(other for other, _title in related_map.get(rel, [])))
+                          tuple(related_map.get(rel, [])))
     assets = {rel: settings.root / path for rel, path in center.assets[source_lang].items()}
     assets.update({rel: settings.root / path for rel, path in center.assets[lang].items()})
     return Edition(center, lang, pages, assets, locale_data.load(settings.root, lang, source_lang),

@@ -16,7 +16,7 @@ from kb_tools.layout import Layout, walk_folder
 
 INDEX_DIR = ".kb-cache/whoosh"
 SOURCES = "sources"  # in a language's index folder: the fingerprint of the files it was made from
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def index_dir(root: Path, lang: str) -> Path:

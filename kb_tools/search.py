@@ -11,7 +11,6 @@ scored by Boosted; kb_tools/webindex.py serves the same index to the browser.
 from __future__ import annotations
 
 import functools
-import hashlib
 import heapq
 import html
 import json
@@ -24,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kb_tools import deferred, query
 from kb_tools.blocks import short_hash
@@ -43,7 +42,7 @@ with deferred.whoosh():  # without the modules it imports for nothing a search d
         Tokenizer,
     )
     from whoosh.collectors import TopCollector
-    from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+    from whoosh.fields import ID, KEYWORD, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
     from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
     from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
@@ -117,7 +116,10 @@ def schema(lang: str, source_lang: str) -> Schema:
     """
     own, src = analyzer(lang), analyzer(source_lang)
     return Schema(
-        path=ID(stored=True, unique=True), lang=ID(stored=True), status=ID(stored=True), stamp=STORED,
+        # path, lang and stamp in columns too: every article's read at once (articles(), not its stored fields:
+        # those hold its whole text)
+        path=ID(stored=True, unique=True, sortable=True), lang=ID(stored=True, sortable=True),
+        status=ID(stored=True), stamp=ID(stored=True, sortable=True),
         title=TEXT(analyzer=own, stored=True), headings=TEXT(analyzer=own), body=TEXT(analyzer=own, stored=True),
         title_src=TEXT(analyzer=src, stored=True), headings_src=TEXT(analyzer=src),
         body_src=TEXT(analyzer=src, stored=True),
@@ -471,6 +473,13 @@ def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
     write_atomic(path, json.dumps(words, ensure_ascii=False))
 
 
+def _schema_fields(found: Schema) -> list[tuple[Any, ...]]:
+    """What Whoosh compares of a schema's fields, a column by its kind (Whoosh compares columns as objects:
+    a schema made again would never equal the index's)."""
+    return [(name, type(field), field.format, field.scorable, field.stored, field.unique, type(field.column_type))
+            for name, field in found.items()]
+
+
 def _usable(folder: Path, wanted: Schema) -> bool:
     """Whether folder holds an index of this schema and version, whole (every segment's file opens), to update
     in place: else it is made anew."""
@@ -481,7 +490,7 @@ def _usable(folder: Path, wanted: Schema) -> bool:
     except (OSError, index.IndexError):
         return False
     try:
-        if ix.schema != wanted:
+        if _schema_fields(ix.schema) != _schema_fields(wanted):
             return False
         ix.reader().close()
         return True
@@ -544,11 +553,28 @@ def _made(center: HelpCenter, doc: Document, page: PagePlan, lang: str, status: 
     return fields
 
 
+class Article(NamedTuple):
+    """An article in an index: its number there, the language of its text and the stamp of its fields."""
+
+    number: int
+    lang: str
+    stamp: str
+
+
+def articles(reader: Any) -> dict[str, Article]:
+    """path -> the article an index reader has there (its deleted versions left out), from the index's columns."""
+    if not reader.doc_count_all():  # an empty index's reader has no columns
+        return {}
+    columns = [list(reader.column_reader(name)) for name in ("path", "lang", "stamp")]
+    return {columns[0][number]: Article(number, columns[1][number], columns[2][number])
+            for number in reader.all_doc_ids()}
+
+
 def _update(center: HelpCenter, lang: str, plans: dict[str, PagePlan], folder: Path) -> IndexReport:
     """Write what changed in plans into the index in folder."""
     ix = index.open_dir(str(folder))
-    with ix.searcher() as searcher:
-        stamps = {fields["path"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
+    with ix.reader() as reader:
+        stamps = {path: article.stamp for path, article in articles(reader).items()}
     updated, kept = [], set()
     writer = None  # opened at the first change: an index with none keeps its table of segments (webindex keys on it)
     try:
@@ -922,21 +948,24 @@ class Similar:
     TERMS = 12  # terms kept per article; twice as many CJK pairs: a word is about two, and some span two words
     COMMON = 300  # a term in more articles than this says little about any of them
 
-    def __init__(self, lang: str, stored: dict[str, dict[str, Any]], memo: Memo | None = None) -> None:
-        """memo: each article's terms, kept between builds (keyed by the text they are read from)."""
+    def __init__(self, lang: str, found: dict[str, Article], stored: Callable[[int], dict[str, Any]],
+                 memo: Memo | None = None) -> None:
+        """found: the index's articles; stored: an article's stored fields by its number, read only for those
+        memo (each article's terms, kept between builds by the stamp of its fields) lacks."""
         analyzers = {lang: analyzer(lang)}
         counts: dict[str, Counter[str]] = {}
-        for path, fields in stored.items():
-            suffix = "" if fields["lang"] == lang else "_src"
-            about = f"{fields.get('title' + suffix) or ''} " * 2 + (fields.get("body" + suffix) or "")[:600]
-            key = (fields["lang"], hashlib.sha256(about.encode("utf-8", "surrogatepass")).digest())
-            found = memo.get(key) if memo else None
-            if found is None:
-                tokens = analyzers.setdefault(fields["lang"], analyzer(fields["lang"]))(about)
-                found = Counter(t.text for t in tokens if len(t.text) > 1 or not t.text.isascii())
+        for path, article in found.items():
+            key = (article.lang, article.stamp)
+            terms = memo.get(key) if memo else None
+            if terms is None:
+                fields = stored(article.number)
+                suffix = "" if article.lang == lang else "_src"
+                about = f"{fields.get('title' + suffix) or ''} " * 2 + (fields.get("body" + suffix) or "")[:600]
+                tokens = analyzers.setdefault(article.lang, analyzer(article.lang))(about)
+                terms = Counter(t.text for t in tokens if len(t.text) > 1 or not t.text.isascii())
                 if memo:
-                    memo.put(key, found)
-            counts[path] = found
+                    memo.put(key, terms)
+            counts[path] = terms
         documents = Counter(term for terms in counts.values() for term in terms)
         total = len(counts) or 1
         idf = {term: math.log(1 + total / n) for term, n in documents.items()}
@@ -949,7 +978,6 @@ class Similar:
             self.vectors[path] = [(t, w / norm) for t, w in weights]
             for term, weight in self.vectors[path]:
                 self.postings[term].append((path, weight))
-        self.titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}
 
     def related(self, path: str, limit: int = 5) -> list[str]:
         """Up to `limit` articles most like the one at path: its own category first, never a home page."""
@@ -974,8 +1002,8 @@ def _is_home(path: str) -> bool:
     return path == "index.md" or path.endswith("/index.md")
 
 
-def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[str, str]]]:
-    """path -> up to `limit` related (path, title), for every article.
+def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[str]]:
+    """path -> the paths of up to `limit` related articles, for every article.
 
     Kept between builds: only articles that changed (or whose related articles went away) are
     looked up again.
@@ -990,25 +1018,28 @@ def related_map(root: Path, lang: str, limit: int = 5) -> dict[str, list[tuple[s
         cached = json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cached = {}
-    with Searcher(root, lang) as searcher:
-        stored = {f["path"]: f for f in searcher.searcher.all_stored_fields()}
+    try:
+        ix = index.open_dir(str(index_dir(root, lang)))
+    except index.EmptyIndexError:
+        raise KbError(f"no search index for {lang}: run kb index") from None
     similar: Similar | None = None
     memo: Memo | None = None
     entries = {}
-    for path, fields in sorted(stored.items()):
-        old = cached.get(path) if isinstance(cached, dict) else None
-        if old and old.get("stamp") == fields.get("stamp") and all(p in stored for p in old["related"]):
-            entries[path] = old
-        else:
-            if similar is None:  # the articles' terms, read only when some article's list is made again
-                memo = Memo(root / CACHE_DIR, f"related-{lang}", (Path(__file__),), whoosh.versionstring())
-                if memo.saved_context != memo.context:  # read by another Whoosh's analysers
-                    memo.drop(lambda _key: True)
-                similar = Similar(lang, stored, memo)
-            entries[path] = {"stamp": fields.get("stamp"), "related": similar.related(path, limit)}
+    with ix.reader() as reader:
+        found = articles(reader)
+        for path, article in sorted(found.items()):
+            old = cached.get(path) if isinstance(cached, dict) else None
+            if old and old.get("stamp") == article.stamp and all(p in found for p in old["related"]):
+                entries[path] = old
+            else:
+                if similar is None:  # the articles' terms, read only when some article's list is made again
+                    memo = Memo(root / CACHE_DIR, f"related-{lang}", (Path(__file__),), whoosh.versionstring())
+                    if memo.saved_context != memo.context:  # read by another Whoosh's analysers
+                        memo.drop(lambda _key: True)
+                    similar = Similar(lang, found, reader.stored_fields, memo)
+                entries[path] = {"stamp": article.stamp, "related": similar.related(path, limit)}
     if memo is not None:
         memo.save(prune=True)
     if entries != cached:
         write_atomic(cache, json.dumps(entries, ensure_ascii=False))
-    titles = {path: f.get("title") or f.get("title_src") or path for path, f in stored.items()}
-    return {path: [(p, titles[p]) for p in entry["related"]] for path, entry in entries.items()}
+    return {path: entry["related"] for path, entry in entries.items()}

@@ -199,7 +199,7 @@ def _postings(searcher: Any, documents: dict[str, tuple[str, search.Fields]], id
     reader, weighting = searcher.reader(), search.Boosted()
     B, K1 = weighting.B, weighting.K1
     count = searcher.doc_count_all()
-    numbers = {searcher.stored_fields(number)["path"]: number for number in reader.all_doc_ids()}
+    numbers = {path: article.number for path, article in search.articles(reader).items()}
     scores: Scores = {}
     frequencies: dict[str, dict[str, int]] = {}
     for space, fields in SPACES.items():
