@@ -132,7 +132,7 @@ def _write_terms(edition: Edition, ix: Any, folder: Path, documents: dict[str, t
     center, lang = edition.center, edition.lang
     rules = json.loads((folder / search.RULES).read_text(encoding="utf-8"))
     with ix.searcher() as searcher:
-        analyzers = {space: ix.schema[fields[0]].analyzer for space, fields in SPACES.items()}
+        analyzers = {space: searcher.schema[fields[0]].analyzer for space, fields in SPACES.items()}
         # Each article's terms, kept between builds: a build after one edit analyses one article.
         # The analysers are search.analyzer's for lang and the source language, in this Whoosh.
         analysers_id = f"{center.settings.source_language} whoosh {whoosh.versionstring()}"
@@ -141,9 +141,10 @@ def _write_terms(edition: Edition, ix: Any, folder: Path, documents: dict[str, t
         if analysed.saved_context != analysed.context:
             analysed.drop(lambda _key: True)
         postings, frequencies = _postings(searcher, documents, ids, analyzers, analysed)
+        surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space], analysed)
+                    for space, field in WORDS.items()}
         analysed.save(prune=True)
         count = searcher.doc_count_all()
-        surfaces = {space: _surfaces(searcher.reader(), field, analyzers[space]) for space, field in WORDS.items()}
     kinds = {"o": rules["kind"], "s": rules["source_kind"]}
     total = sum(len(docs) for terms in postings.values() for docs in terms.values())
     shards = 1 << max(0, (total // SHARD_POSTINGS).bit_length())  # a power of two near total / SHARD_POSTINGS
@@ -266,12 +267,16 @@ def _text(raw: Any) -> str:
     return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
 
 
-def _surfaces(index_reader: Any, field: str, analyzer: Analyzer) -> dict[str, str]:
-    """The words of the articles whose term differs from the word: withdrawals -> withdraw."""
+def _surfaces(index_reader: Any, field: str, analyzer: Analyzer, memo: Memo) -> dict[str, str]:
+    """The words of the articles whose term differs from the word: withdrawals -> withdraw (each word's terms
+    kept in memo: a build after an edit analyses only the words new to the index)."""
     result = {}
     for raw in index_reader.lexicon(field):
         word = _text(raw)
-        terms = [token.text for token in analyzer(word)]
+        terms = memo.get((field, word))
+        if terms is None:
+            terms = [token.text for token in analyzer(word)]
+            memo.put((field, word), terms)
         if len(terms) == 1 and terms[0] != word:
             result[word] = terms[0]
     return result
