@@ -137,6 +137,26 @@ def test_no_page_loads_anything_from_outside_the_site(built_sample: Path) -> Non
     assert offenders == []
 
 
+def test_every_language_has_every_static_file_of_the_theme(built_sample: Path) -> None:
+    """kb lists the theme's templates without its dot folders (Material's icons): the static files MkDocs finds
+    with its own listing are all in every site."""
+    from jinja2 import FileSystemLoader
+
+    from kb_tools.mkdocs.runner import choose_builder, load_language_config
+
+    choose_builder()  # under KB_BUILDER=properdocs, mkdocs.* is ProperDocs
+    from mkdocs.structure.files import Files
+
+    config = load_language_config(str(built_sample / "mkdocs.yml"), "en", site_dir=str(built_sample / "site/en"))
+    env = config.theme.get_env()
+    env.loader = FileSystemLoader(config.theme.dirs)
+    files = Files([])
+    files.add_files_from_theme(env, config)
+    assert len(files) > 20 and any(f.dest_uri.endswith(".js") for f in files)
+    for lang in ("en", "zh", "ja"):
+        assert [f.dest_uri for f in files if not (built_sample / "site" / lang / f.dest_uri).is_file()] == []
+
+
 THEME = "theme:\n  name: material\n  custom_dir: overrides\nmarkdown_extensions: [admonition, attr_list, toc]\n"
 
 
