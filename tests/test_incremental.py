@@ -111,6 +111,13 @@ def catalog_change(root: Path) -> None:
         write_mo(handle, catalog)
 
 
+def lost_page(root: Path) -> None:
+    """Someone deleted a page of the last site by hand, then a body edit: the page kb would have reused is built."""
+    for lang in LANGS:
+        (root / "site" / lang / "security/device-management/index.html").unlink()
+    body_edit(root)
+
+
 def config_change(root: Path) -> None:
     edit(root / "mkdocs.yml", "site_name: Nimbus Help Center", "site_name: Nimbus Support")
 
@@ -118,7 +125,7 @@ def config_change(root: Path) -> None:
 CHANGES: dict[str, Callable[[Path], None]] = {
     "body": body_edit, "translation": translation_edit, "title": title_change, "new": new_article,
     "deleted": deleted_article, "helpcenter": helpcenter_change, "template": template_change,
-    "catalog": catalog_change, "config": config_change,
+    "catalog": catalog_change, "config": config_change, "lost page": lost_page,
 }
 
 

@@ -181,16 +181,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return
         previous, metas = self.previous.keys.pages, self.previous.keys.metas
         for file in files.documentation_pages():
-            src = file.src_uri
-            if file.page is None:
+            last, meta = previous.get(file.src_uri), metas.get(file.src_uri)
+            if file.page is None or not last or not meta or "title" not in meta:
                 continue
-            key = self._content_key(file)
-            last = previous.get(src)
-            meta = metas.get(src)
-            if last and last[0] == key and meta and "title" in meta:
+            if last[0] == self._content_key(file):
                 file.page.meta, file.page.markdown = meta, ""  # titled by its metadata, like the last build's
                 file.is_modified = _not_modified  # type: ignore[method-assign]
-                self._unread.add(src)
+                self._unread.add(file.src_uri)
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment | None:
         """Our templates' strings come from the Babel catalog of this language."""
