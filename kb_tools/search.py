@@ -10,6 +10,7 @@ scored by Boosted; kb_tools/webindex.py serves the same index to the browser.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import html
@@ -41,12 +42,14 @@ with deferred.whoosh():  # without the modules it imports for nothing a search d
         Token,
         Tokenizer,
     )
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
     from whoosh.collectors import TopCollector
     from whoosh.fields import ID, KEYWORD, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
     from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
     from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
     from whoosh.scoring import BM25F, BM25FScorer
+    from whoosh.util.numeric import byte_to_length
 
 if TYPE_CHECKING:  # what only kb index needs is imported there: kb search starts without the scanner and reader
     from kb_tools.cache import Memo
@@ -132,8 +135,15 @@ def schema(lang: str, source_lang: str) -> Schema:
 class Boosted(BM25F):  # type: ignore[misc]
     """BM25F whose field boosts multiply each field's score (BOOSTS); kb search and the browser score alike."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: dict[tuple[Any, str], list[float]] = {}  # (a segment's reader, field) -> _lengths
+
     def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
-        return _BoostedScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
+        key = (searcher.reader(), fieldname)
+        if key not in self.lengths:
+            self.lengths[key] = _lengths(*key)
+        return _BoostedScorer(searcher, fieldname, text, self.B, self.K1, self.lengths[key], qf=qf)
 
     def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
         """The term's idf in its articles, whatever the field (inverse_frequency)."""
@@ -154,12 +164,19 @@ def inverse_frequency(frequency: int, count: int) -> float:
 
 
 class _BoostedScorer(BM25FScorer):  # type: ignore[misc]
-    def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: int = 1) -> None:
+    def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, lengths: list[float],
+                 qf: int = 1) -> None:
         self.boost = BOOSTS.get(fieldname, 1.0)  # before setup(), which scores the best case
+        self.lengths = lengths
         super().__init__(searcher, fieldname, text, B, K1, qf=qf)
 
     def _score(self, weight: float, length: float) -> float:
         return float(super()._score(weight, length)) * self.boost
+
+    def score(self, matcher: Any) -> float:
+        # Whoosh's own reads each document's length from the index file, one read per score: a quarter of
+        # the time of a query for a word most articles have
+        return self._score(matcher.weight(), self.lengths[matcher.id()])
 
     # The best score a term can give, over its whole posting list and over its current block (_SumMatcher
     # and Whoosh skip what cannot reach the top with them). BM25 grows with the term's count and shrinks
@@ -175,6 +192,15 @@ class _BoostedScorer(BM25FScorer):  # type: ignore[misc]
 
 
 _SAFE = 1 + 1e-9
+_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+
+
+def _lengths(reader: Any, fieldname: str) -> list[float]:
+    """The length of fieldname in each document of a segment, as Whoosh scores it (doc_field_length), read
+    at once: Whoosh keeps them as a column of one byte per document."""
+    column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    stored = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+    return [_LENGTH_OF_BYTE[b] for b in stored] + [1] * (reader.doc_count_all() - len(stored))
 
 
 class Sum(Or):  # type: ignore[misc]
@@ -238,7 +264,7 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
                     break
                 m = subs[i]
                 if m.is_active() and m.id() < doc:
-                    m.skip_to(doc)
+                    _skip_to(m, doc)
                 if m.is_active() and m.id() == doc:
                     scores[i] = m.score()
                     partial += scores[i]
@@ -262,7 +288,7 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
             if target is None:
                 m.next()
             else:
-                m.skip_to(target)
+                _skip_to(m, target)
             if m.is_active():
                 heapq.heappush(self.heap, (m.id(), i))
 
@@ -326,6 +352,20 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
 
     def children(self) -> list[Any]:
         return list(self.subs)
+
+
+def _skip_to(matcher: Any, target: int) -> None:
+    """matcher.skip_to(target), by bisection in a term's block of postings: Whoosh steps through a block one
+    posting at a time, and a word most articles have is skipped through in many short steps."""
+    if type(matcher) is not W3LeafMatcher or not matcher.is_active() or target <= matcher.id():
+        matcher.skip_to(target)
+        return
+    if target > matcher.block_max_id():
+        matcher._skip_to_block(lambda: target > matcher.block_max_id())
+        if not matcher.is_active():
+            return
+        matcher._read_ids()
+    matcher._i = bisect.bisect_left(matcher._ids, target, matcher._i)  # the block's last id is at least target
 
 
 def _replaced(matcher: Any, minquality: float) -> Any:
@@ -664,6 +704,8 @@ class Searcher:
         except (OSError, ValueError):
             self.bridge = {}
         self.spaced = self.kinds[OWN] == "words"
+        # Each word's term, as its field group's analyzer reads it, for marking words in snippets
+        self._terms_of: dict[tuple[str, ...], dict[str, str]] = {OWN: {}, SRC: {}}
 
     def close(self) -> None:
         """Release the index files."""
@@ -854,23 +896,35 @@ class Searcher:
         body = (result.get("body_src" if fallback else "body") or "").strip()
         title = result.get("title_src" if fallback else "title") or result["path"]
         fields = SRC if fallback else OWN
-        words = marked_words(body, terms, self.schema[fields[0]].analyzer, self.kinds[fields], short)
+        words = marked_words(body, terms, self.schema[fields[0]].analyzer, self.kinds[fields], short,
+                             self._terms_of[fields])
         return Hit(result["path"], title, result["lang"], result["status"], result.score, snippet(body, words))
 
 
-def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kind, short: frozenset[str]) -> set[str]:
+def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kind, short: frozenset[str],
+                 terms_of: dict[str, str] | None = None) -> set[str]:
     """The words of text to mark for a query's terms, whole words, never a lone character.
 
     Spaced text: its words whose term is one of terms (withdrawals for withdraw). CJK text: the runs
     that matched pairs cover (提币地址 for 提币 and 地址), of three characters or more, or of two
     where the reader typed just those two (short): 提前 and 提供 share a character with 提币, not a pair.
+    terms_of: lowercase word -> its term ("" for none), kept by the caller between texts and filled here.
     """
     if kind == "words":
         # Each distinct word analyzed once (an analyzer reads a word alike wherever it stands), not the
-        # whole article: stemming every word of every hit cost more than the search.
+        # whole article: stemming every word of every hit cost more than the search; and a searcher
+        # kept open keeps them: stemming a hit's few hundred words was a fifth of a query.
         # Its words found by a regex (query.WORD, what Whoosh's tokenizer finds), not token by token.
-        distinct = " ".join(dict.fromkeys(query.WORD.findall(text)))
-        return {token.original.lower() for token in analyzer(distinct, keeporiginal=True) if token.text in terms}
+        terms_of = {} if terms_of is None else terms_of
+        if len(terms_of) > _TERMS_KEPT:
+            terms_of.clear()
+        found = {word.lower(): word for word in query.WORD.findall(text)}
+        new = [word for lower, word in found.items() if lower not in terms_of]
+        for token in analyzer(" ".join(new), keeporiginal=True):
+            terms_of[token.original.lower()] = token.text
+        for word in new:
+            terms_of.setdefault(word.lower(), "")
+        return {word for word in found if terms_of[word] in terms}
     words = {t for t in terms if not query.is_cjk(t[0])}
     spans: list[list[int]] = []
     for pair, start, end in query.bigram_spans(text.lower()):
@@ -881,6 +935,9 @@ def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kin
                 spans.append([start, end])
     words |= {text[a:b] for a, b in spans if b - a > 2 or text[a:b].lower() in short}
     return words
+
+
+_TERMS_KEPT = 100_000  # words whose terms a searcher keeps (15 MB), then forgets: a help center has fewer
 
 
 _SENTENCE_END = re.compile(r"[.!?。！？]\s*|\n")
@@ -923,10 +980,12 @@ def _marks(text: str, words: set[str]) -> list[tuple[int, int]]:
 
 def _window_start(text: str, marks: list[tuple[int, int]], width: int) -> int:
     """Where a snippet starts: before the mark that has the most other marks within width after it."""
-    def count(at: int) -> int:
-        return len({text[b:e].lower() for b, e in marks if at <= b and e <= at + width * 3 // 4})
+    words, ends = [text[b:e].lower() for b, e in marks], [e for _, e in marks]
 
-    first = max((b for b, _ in marks), key=lambda b: (count(b), -b))
+    def count(n: int) -> int:  # the marks from the n-th on that end within width * 3/4 of its start: the next ones
+        return len(set(words[n:bisect.bisect_right(ends, marks[n][0] + width * 3 // 4)]))
+
+    first = marks[max(range(len(marks)), key=lambda n: (count(n), -n))][0]
     sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, first)), default=0)
     if first - sentence <= width // 3:
         return sentence

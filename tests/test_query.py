@@ -106,6 +106,16 @@ def test_snippets_start_at_a_sentence_or_a_word_and_mark_whole_words() -> None:
     assert "<mark>提币</mark>" in snippet and "<mark>提</mark>" not in snippet and "提前" not in snippet
 
 
+def test_snippets_show_where_most_of_the_questions_words_are_together() -> None:
+    """A word said many times counts once: the window goes where the most different words are near."""
+    filler = "Check the status page first. " * 12
+    text = (f"Withdrawal, withdrawal, withdrawal: read on. {filler}"
+            f"A withdrawal on the wrong network loses the fee. {filler}The network fee is listed.")
+    snippet = search.snippet(text, {"withdrawal", "network", "fee"})
+    assert snippet.startswith("… A <mark>withdrawal</mark> on the wrong <mark>network</mark> loses the "
+                              "<mark>fee</mark>."), snippet
+
+
 def test_kb_check_search_refuses_a_site_older_than_its_sources(tmp_path: Path, run_kb: RunKb) -> None:
     root = copy_sample(tmp_path)
     commit_all(root, "sample")

@@ -142,7 +142,8 @@ def test_pruned_search_ranks_as_scoring_every_article_does(corpus: Corpus) -> No
 
 
 def test_no_article_scores_above_the_bound_of_its_block_or_of_its_term(corpus: Corpus) -> None:
-    """The bounds pruning relies on hold for every posting, lengths rounded as Whoosh stores them."""
+    """The bounds pruning relies on hold for every posting, lengths rounded as Whoosh stores them; and each
+    score is BM25 of the article's own length, as Whoosh reads it, in every segment."""
     checked = 0
     with corpus.searcher as searcher:
         for sub, _ in searcher.searcher.leaf_searchers():
@@ -153,10 +154,13 @@ def test_no_article_scores_above_the_bound_of_its_block_or_of_its_term(corpus: C
                 terms = [term for term, _ in zip(reader.lexicon(field), range(300), strict=False)]
                 for term in terms:
                     matcher = sub.postings(field, term, weighting=searcher.searcher.weighting)
+                    scorer = searcher.searcher.weighting.scorer(sub, field, term)
                     most, block = matcher.max_quality(), matcher.block_quality()
                     while matcher.is_active():
                         score = matcher.score()
                         assert score <= block <= most * (1 + 1e-12), (field, term, matcher.id())
+                        length = reader.doc_field_length(matcher.id(), field, 1)
+                        assert score == scorer._score(matcher.weight(), length), (field, term, matcher.id())
                         checked += 1
                         if matcher.next() and matcher.is_active():
                             block = matcher.block_quality()
