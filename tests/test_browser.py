@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from conftest import REPO
 from playwright.sync_api import Page
 
 from kb_tools import i18n
+from kb_tools import search as kb_search
 
 
 def search(page: Page, query: str) -> list[str]:
@@ -77,6 +80,24 @@ def test_highlighting_marks_whole_words(server: str, page: Page) -> None:
     search(page, "パスワード")
     marks = {mark for mark in page.locator(".kb-result__snippet mark").all_inner_texts() if not mark.isascii()}
     assert marks == {"パスワード"}, marks  # the word, not its pairs パス or スワ (English pages mark password)
+
+
+@pytest.mark.parametrize(("lang", "question"), [("en", "withdrawal network fee"), ("en", "account"),
+                                                ("zh", "提币 网络 手续费"), ("ja", "パスワード"), ("es", "retiro red")])
+def test_the_browser_shows_the_snippets_kb_search_shows(built_sample: Path, server: str, page: Page, lang: str,
+                                                        question: str) -> None:
+    """The same words marked, in the same window of the article, as `kb search` shows them."""
+    page.goto(f"{server}/{lang}/")
+    links = search(page, question)
+    shown = {rel_of(link, lang): (snippet.inner_text(), snippet.locator("mark").all_inner_texts())
+             for link, snippet in zip(links, page.locator("[data-kb-search] .kb-result__snippet").all(), strict=True)}
+    with kb_search.Searcher(built_sample, lang) as searcher:
+        hits = {hit.path: hit.snippet for hit in searcher.search(question)}
+    assert len(shown) >= 3 and set(shown) <= set(hits), (shown, hits)
+    for path, (text, marks) in shown.items():
+        expected = hits[path]
+        assert marks == [html.unescape(mark) for mark in re.findall(r"<mark>(.*?)</mark>", expected)], path
+        assert " ".join(text.split()) == " ".join(html.unescape(re.sub(r"</?mark>", "", expected)).split()), path
 
 
 def test_a_japanese_word_inside_a_sentence_is_found(server: str, page: Page) -> None:

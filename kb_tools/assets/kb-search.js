@@ -389,17 +389,17 @@
   }
 
   function windowStart(m, text, marks, width) {
-    function count(at) {
+    var words = marks.map(function (mark) { return text.slice(mark[0], mark[1]).toLowerCase(); });
+    function count(i) {  // the marks from the i-th on that end within width * 3/4 of its start: the next ones
       var seen = new Set();
-      marks.forEach(function (mark) {
-        if (at <= mark[0] && mark[1] <= at + Math.floor(width * 3 / 4)) seen.add(text.slice(mark[0], mark[1]).toLowerCase());
-      });
+      var limit = marks[i][0] + Math.floor(width * 3 / 4);
+      for (var j = i; j < marks.length && marks[j][1] <= limit; j++) seen.add(words[j]);
       return seen.size;
     }
     var first = marks[0][0];
     var best = -1;
-    marks.forEach(function (mark) {
-      var n = count(mark[0]);
+    marks.forEach(function (mark, i) {
+      var n = count(i);
       if (n > best || (n === best && mark[0] < first)) { best = n; first = mark[0]; }
     });
     var sentence = 0;
