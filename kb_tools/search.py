@@ -197,7 +197,8 @@ _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 def _lengths(reader: Any, fieldname: str) -> list[float]:
     """The length of fieldname in each document of a segment, as Whoosh scores it (doc_field_length), read
-    at once: Whoosh keeps them as a column of one byte per document."""
+    at once: Whoosh keeps them as a column of one byte per document. Read through the whoosh3 codec's private
+    attributes, as _skip_to moves through its postings: tests/test_search_prune.py holds both to Whoosh's own."""
     column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     stored = column._dbfile.get(column._basepos, column._count) if column is not None else b""
     return [_LENGTH_OF_BYTE[b] for b in stored] + [1] * (reader.doc_count_all() - len(stored))
