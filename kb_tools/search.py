@@ -46,7 +46,7 @@ with deferred.whoosh():  # without the modules it imports for nothing a search d
     from whoosh.collectors import TopCollector
     from whoosh.fields import ID, KEYWORD, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.matching import DisjunctionMaxMatcher, Matcher, NullMatcher
+    from whoosh.matching import DisjunctionMaxMatcher, FilterMatcher, Matcher, NullMatcher
     from whoosh.query import And, DisjunctionMax, FuzzyTerm, Or, Query, Term
     from whoosh.scoring import BM25F, BM25FScorer
     from whoosh.util.numeric import byte_to_length
@@ -225,7 +225,15 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
     """
 
     def __init__(self, subs: list[Any], boost: float = 1.0) -> None:
-        self.subs = [m for m in subs if m.is_active()]  # in the query's order: scores add up in it
+        # In a segment some articles were deleted from (by an update), Whoosh filters each term's postings
+        # one by one (FilterMatcher): here the deleted are left out once, where a document is proposed.
+        self.deleted: frozenset[int] = frozenset()
+        bare = []
+        for m in subs:
+            if type(m) is FilterMatcher and m._exclude:
+                self.deleted, m = m._ids, m.child
+            bare.append(m)
+        self.subs = [m for m in bare if m.is_active()]  # in the query's order: scores add up in it
         self.boost = boost
         self.threshold = 0.0  # in the sub-matchers' scale: a document must score above it
         self._id: int | None = None
@@ -258,6 +266,9 @@ class _SumMatcher(Matcher):  # type: ignore[misc]
         while heap:
             doc = heap[0][0]
             found = self._at(doc)
+            if doc in self.deleted:
+                self._advance(found)
+                continue
             scores = {i: subs[i].score() for i in found}
             partial = sum(scores.values())
             for n, i in enumerate(optional):
