@@ -143,6 +143,24 @@ def test_kb_search_as_a_command_answers_from_the_edited_files_even_when_the_stal
     assert found == "address.md" and err.startswith("kb: the search index of zh is missing or older")
 
 
+@pytest.mark.parametrize("damage", ["emptied", "deleted"])
+def test_kb_search_makes_a_fresh_index_that_cannot_be_read_anew_saying_so(center: Path, run_kb: RunKb,
+                                                                        damage: str) -> None:
+    run_kb(center, "index")
+    for segment in freshness.index_dir(center, "zh").glob("*.seg"):  # a disk error, a clean-up gone wrong
+        if damage == "emptied":
+            segment.write_bytes(b"")
+        else:
+            segment.unlink()
+    assert freshness.is_fresh(config.load(center / "mkdocs.yml"), "zh")  # its files are the index's own
+    code, out, err = run_kb(center, "search", "提币", "--lang", "zh", "--json")
+    assert code == 0 and json.loads(out)["results"][0]["path"] == "withdraw.md"
+    assert err.startswith("kb: the search index of zh cannot be read (") and err.endswith(
+        "): making it anew (kb index)\n") and err.count("\n") == 1, err
+    code, out, err = run_kb(center, "search", "提币", "--lang", "zh")
+    assert code == 0 and "withdraw.md" in out and err == ""  # the index made anew answers
+
+
 def test_an_index_is_older_after_an_edit_of_its_language_or_the_source_not_of_another_language(
         center: Path, run_kb: RunKb) -> None:
     run_kb(center, "index")
