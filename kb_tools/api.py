@@ -91,7 +91,14 @@ class App:
             center = scan(settings)
             for lang in stale:
                 search.update(center, lang)
-        self.searchers = {lang: _Searchers(settings.root, lang, concurrency) for lang in settings.languages}
+        self.searchers: dict[str, _Searchers] = {}
+        for lang in settings.languages:
+            try:
+                self.searchers[lang] = _Searchers(settings.root, lang, concurrency)
+            except Exception as exc:  # made from these files, yet it does not open: a file of it emptied or lost
+                log.warning("the search index of %s cannot be read (%s): making it anew", lang, exc)
+                search.make_anew(settings, lang)
+                self.searchers[lang] = _Searchers(settings.root, lang, concurrency)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:

@@ -10,7 +10,6 @@ import gc
 import json
 import logging
 import re
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -412,15 +411,14 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
     except Exception as exc:  # an index older than its files may not open: it is made anew below
         failed, hits = exc, []
     is_fresh = fresh()
-    broken = failed is not None and is_fresh  # made from these files, yet it does not answer: a file damaged or lost
-    if broken:
+    if failed is not None and is_fresh:  # made from these files, yet it does not answer: a file damaged or lost
         print(f"kb: the search index of {lang} cannot be read ({failed or type(failed).__name__}): "
               "making it anew (kb index)", file=sys.stderr)
-        shutil.rmtree(freshness.index_dir(settings.root, lang), ignore_errors=True)
+        search.make_anew(settings, lang)
+        hits = _ask(settings, lang, query, limit)
     elif not is_fresh:
         print(f"kb: the search index of {lang} is missing or older than the help center's files: "
               "updating it (kb index)", file=sys.stderr)
-    if broken or not is_fresh:
         from kb_tools.scan import scan
 
         search.update(scan(settings), lang)

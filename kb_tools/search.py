@@ -53,6 +53,7 @@ with deferred.whoosh():  # without the modules it imports for nothing a search d
 
 if TYPE_CHECKING:  # what only kb index needs is imported there: kb search starts without the scanner and reader
     from kb_tools.cache import Memo
+    from kb_tools.config import Settings
     from kb_tools.model import Document, HelpCenter
     from kb_tools.reader import PagePlan
 
@@ -501,6 +502,15 @@ def update(center: HelpCenter, lang: str, plans: dict[str, PagePlan] | None = No
     return report
 
 
+def make_anew(settings: Settings, lang: str) -> None:
+    """Delete lang's index and make it again from the help center's files: for an index that cannot be
+    read though it was made from these files (a file of it emptied or lost)."""
+    from kb_tools.scan import scan
+
+    shutil.rmtree(index_dir(settings.root, lang), ignore_errors=True)
+    update(scan(settings), lang)
+
+
 def _bridge(center: HelpCenter, lang: str, folder: Path, changed: bool) -> None:
     """Learn the reader's words for source terms (kb_tools/bridge.py) when the translations changed."""
     from kb_tools import bridge
@@ -539,14 +549,14 @@ def _usable(folder: Path, wanted: Schema) -> bool:
         if (folder / "version").read_text() != SCHEMA_VERSION or not index.exists_in(str(folder)):
             return False
         ix = index.open_dir(str(folder))
-    except (OSError, index.IndexError):
+    except Exception:  # a file of it lost or emptied: Whoosh fails with OSError, struct.error, EOFError...
         return False
     try:
         if _schema_fields(ix.schema) != _schema_fields(wanted):
             return False
         ix.reader().close()
         return True
-    except OSError:
+    except Exception:
         return False
     finally:
         ix.close()

@@ -183,6 +183,24 @@ def test_only_get_is_allowed_and_the_refusal_is_json(serve: Serve) -> None:
         405, JSON, "GET")
 
 
+def test_an_index_that_cannot_be_read_at_start_is_made_anew(center: Path, tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(center, root, ignore=shutil.ignore_patterns(".kb-cache"))
+    settings = config.load(root / "mkdocs.yml")
+    api.App(settings).close()  # makes the indexes
+    for segment in freshness.index_dir(root, "en").glob("*.seg"):  # a disk error, a clean-up gone wrong
+        segment.write_bytes(b"")
+    assert freshness.is_fresh(settings, "en")
+    application = api.App(settings)
+    try:
+        with application.searchers["en"].lend() as searcher:
+            assert [hit.path for hit in searcher.search("withdrawal")][:1] == ["withdraw.md"]
+    finally:
+        application.close()
+    assert "the search index of en cannot be read" in caplog.text
+
+
 def test_a_broken_index_gives_a_json_500_not_a_text_page(center: Path, tmp_path: Path, serve: Serve) -> None:
     root = tmp_path / "kb"
     shutil.copytree(center, root, ignore=shutil.ignore_patterns(".kb-cache"))
