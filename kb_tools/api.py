@@ -95,8 +95,8 @@ class App:
         for lang in settings.languages:
             try:
                 self.searchers[lang] = _Searchers(settings.root, lang, concurrency)
-            except Exception as exc:  # made from these files, yet it does not open: a file of it emptied or lost
-                log.warning("the search index of %s cannot be read (%s): making it anew", lang, exc)
+            except search.Unreadable as exc:  # made from these files, yet it does not open (a file emptied or lost)
+                log.warning("%s: making it anew", exc.what)
                 search.make_anew(settings, lang)
                 self.searchers[lang] = _Searchers(settings.root, lang, concurrency)
 

@@ -411,11 +411,12 @@ def _search(settings: config.Settings, args: argparse.Namespace) -> int:
     except Exception as exc:  # an index older than its files may not open: it is made anew below
         failed, hits = exc, []
     is_fresh = fresh()
-    if failed is not None and is_fresh:  # made from these files, yet it does not answer: a file damaged or lost
-        print(f"kb: the search index of {lang} cannot be read ({failed or type(failed).__name__}): "
-              "making it anew (kb index)", file=sys.stderr)
+    if isinstance(failed, search.Unreadable) and is_fresh:  # made from these files, yet it does not open
+        print(f"kb: {failed.what}: making it anew (kb index)", file=sys.stderr)
         search.make_anew(settings, lang)
         hits = _ask(settings, lang, query, limit)
+    elif failed is not None and is_fresh:
+        raise failed
     elif not is_fresh:
         print(f"kb: the search index of {lang} is missing or older than the help center's files: "
               "updating it (kb index)", file=sys.stderr)

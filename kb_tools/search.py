@@ -696,6 +696,14 @@ class Looked:
     whole: bool = False  # searched without pruning: Whoosh's own matchers (a quoted query's) prune wrongly
 
 
+class Unreadable(KbError):
+    """A language's search index is missing, incomplete or does not open; what: which, and why."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: run kb index")
+        self.what = what
+
+
 class Searcher:
     """Queries one language's index; keep one open to answer many queries fast."""
 
@@ -709,9 +717,11 @@ class Searcher:
         self.root, self.lang = root, lang
         try:
             self.ix = FileStorage(str(folder), supports_mmap=mapped).open_index()
+            self.searcher = self.ix.searcher(weighting=Boosted())
         except index.EmptyIndexError:
-            raise KbError(f"no search index for {lang}: run kb index") from None
-        self.searcher = self.ix.searcher(weighting=Boosted())
+            raise Unreadable(f"no search index for {lang}") from None
+        except Exception as exc:  # a file of it emptied or lost: Whoosh fails with OSError, struct.error...
+            raise Unreadable(f"the search index of {lang} cannot be read ({exc or type(exc).__name__})") from exc
         # Read once: Whoosh's Index.schema reads and unpickles the table of segments at every use, and a
         # schema read anew has new analyzers, whose stemmers have forgotten the words they stemmed.
         self.schema = self.searcher.schema
@@ -719,7 +729,7 @@ class Searcher:
             data = json.loads((folder / RULES).read_text(encoding="utf-8"))
             self.rules = query.Rules.from_json(data)
         except (OSError, ValueError, KeyError, TypeError):
-            raise KbError(f"the search index of {lang} is incomplete: run kb index") from None
+            raise Unreadable(f"the search index of {lang} is incomplete") from None
         self.kinds: dict[tuple[str, ...], query.Kind] = {OWN: self.rules.kind, SRC: self.rules.source_kind}
         try:
             self.bridge: dict[str, str] = json.loads((folder / BRIDGE).read_text(encoding="utf-8"))
@@ -924,7 +934,7 @@ class Searcher:
 
 
 def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kind, short: frozenset[str],
-                 terms_of: dict[str, str] | None = None) -> set[str]:
+                 terms_of: dict[str, str]) -> set[str]:
     """The words of text to mark for a query's terms, whole words, never a lone character.
 
     Spaced text: its words whose term is one of terms (withdrawals for withdraw). CJK text: the runs
@@ -937,7 +947,6 @@ def marked_words(text: str, terms: set[str], analyzer: Analyzer, kind: query.Kin
         # whole article: stemming every word of every hit cost more than the search; and a searcher
         # kept open keeps them: stemming a hit's few hundred words was a fifth of a query.
         # Its words found by a regex (query.WORD, what Whoosh's tokenizer finds), not token by token.
-        terms_of = {} if terms_of is None else terms_of
         if len(terms_of) > _TERMS_KEPT:
             terms_of.clear()
         found = {word.lower(): word for word in query.WORD.findall(text)}
